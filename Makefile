@@ -1,0 +1,58 @@
+# inboxd: a privilege-separated mail fetching daemon.
+#
+#	make		build src/inboxd/inboxd and src/inboxctl/inboxctl
+#	make check	install missing packages (as root), build, run the tests
+#	make demo	install missing packages, build, fetch a local demo mailbox
+#	make install	PREFIX (default /usr/local) and DESTDIR are honoured
+
+PREFIX?=	/usr/local
+MANDIR?=	$(PREFIX)/share/man
+SYSCONFDIR?=	/etc
+
+PROGDIRS=	src/inboxd src/inboxctl
+REGRESSDIRS=	regress/imsg regress/config regress/auth regress/db \
+		regress/imapparse regress/harness regress/inboxctl \
+		regress/daemon
+MANS=		man/inboxd.8 man/inboxctl.8 man/inboxd.conf.5
+
+all:
+	@for d in $(PROGDIRS); do $(MAKE) -C $$d all || exit 1; done
+
+deps:
+	@sh .ci/install-deps
+
+regress: all
+	@for d in $(REGRESSDIRS); do $(MAKE) -C $$d all || exit 1; done
+
+check: deps
+	@$(MAKE) regress
+	@sh regress/run-kyua
+
+demo: deps all
+	@sh etc/demo.sh
+
+lint:
+	mandoc -Tlint -Wstyle $(MANS)
+	cppcheck --quiet --enable=warning,portability --error-exitcode=1 \
+	    --inline-suppr -I src/common -I src/inboxd \
+	    --suppress=missingIncludeSystem src/common src/inboxd src/inboxctl
+
+install: all
+	@for d in $(PROGDIRS); do $(MAKE) -C $$d install || exit 1; done
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 man/inboxd.8 man/inboxctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/inboxd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -d $(DESTDIR)$(PREFIX)/share/examples/inboxd
+	install -m 0644 etc/inboxd.conf \
+	    $(DESTDIR)$(PREFIX)/share/examples/inboxd/inboxd.conf
+	@if [ -z "$(DESTDIR)" ] && ! getent passwd _inboxd >/dev/null; then \
+	    useradd --system --no-create-home --home-dir /nonexistent \
+	    --shell /usr/sbin/nologin --user-group _inboxd; fi
+	install -d -m 0700 $(DESTDIR)/var/db/inboxd
+	@if [ -z "$(DESTDIR)" ]; then chown _inboxd:_inboxd /var/db/inboxd; fi
+
+clean:
+	@for d in $(PROGDIRS) $(REGRESSDIRS); do \
+	    [ -f $$d/Makefile ] && $(MAKE) -C $$d clean; done; true
+
+.PHONY: all deps regress check demo lint install clean

@@ -1,0 +1,184 @@
+# Copyright (c) 2026 The inboxd authors
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+
+# Running inboxd itself in a test: configuration, start, stop, control,
+# and looking into its database.  Source after servers.sh.  State lives
+# in the directory given as first argument, as with servers.sh.
+
+_ixd_lib=$(cd "$(dirname "${BASH_SOURCE:-$0}")" 2>/dev/null && pwd)
+[ -n "$_ixd_lib" ] && [ -f "$_ixd_lib/inboxd.sh" ] || _ixd_lib=$IXD_LIB
+IXD_TOP=$(cd "$_ixd_lib/../.." && pwd)
+INBOXD=${INBOXD:-$IXD_TOP/src/inboxd/inboxd}
+INBOXCTL=${INBOXCTL:-$IXD_TOP/src/inboxctl/inboxctl}
+
+# the unprivileged user every child runs as
+ixd_user() {
+	getent passwd _inboxd >/dev/null 2>&1 ||
+	    useradd --system --no-create-home --home-dir /nonexistent \
+	    --shell /usr/sbin/nologin --user-group _inboxd
+}
+
+# ixd_conf DIR: global part of DIR/inboxd.conf
+ixd_conf() {
+	mkdir -p "$1/db" &&
+	cat > "$1/inboxd.conf" <<EOC
+database "$1/db/inboxd.db"
+socket "$1/inboxd.sock"
+user "_inboxd"
+EOC
+}
+
+# ixd_cred DIR NAME USER PASSWORD: a credential with its secret file
+ixd_cred() {
+	printf '%s\n' "$4" > "$1/$2.pass" && chmod 600 "$1/$2.pass" &&
+	cat >> "$1/inboxd.conf" <<EOC
+credential "$2" {
+	user "$3"
+	password file "$1/$2.pass"
+}
+EOC
+}
+
+# ixd_account DIR NAME PROTO PORT [settings...]: an account on 127.0.0.1
+ixd_account() {
+	_d=$1 _n=$2 _p=$3 _port=$4
+	shift 4
+	{
+		echo "account \"$_n\" {"
+		echo "	$_p"
+		echo "	host \"127.0.0.1\""
+		echo "	port $_port"
+		for _s in "$@"; do echo "	$_s"; done
+		echo "}"
+	} >> "$_d/inboxd.conf"
+}
+
+# ixd_start DIR [flags]: run inboxd in the foreground mode, in background
+ixd_start() {
+	_d=$1
+	shift
+	ixd_user
+	"$INBOXD" -d "$@" -f "$_d/inboxd.conf" >>"$_d/inboxd.log" 2>&1 &
+	echo $! > "$_d/inboxd.pid"
+	_i=0
+	while [ ! -S "$_d/inboxd.sock" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt 100 ] || ! kill -0 "$(cat "$_d/inboxd.pid")" \
+		    2>/dev/null; then
+			echo "inboxd did not start:" >&2
+			cat "$_d/inboxd.log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+ixd_pid() {
+	cat "$1/inboxd.pid"
+}
+
+ixd_stop() {
+	[ -f "$1/inboxd.pid" ] || return 0
+	_p=$(cat "$1/inboxd.pid")
+	kill "$_p" 2>/dev/null
+	_i=0
+	while kill -0 "$_p" 2>/dev/null && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	kill -9 "$_p" 2>/dev/null
+	rm -f "$1/inboxd.pid"
+	# children end when the parent's channel closes; make sure
+	for _c in $(ixd_children_of "$_p"); do kill -9 "$_c" 2>/dev/null; done
+	return 0
+}
+
+# ixd_ctl DIR args...: inboxctl against this daemon
+ixd_ctl() {
+	_d=$1
+	shift
+	"$INBOXCTL" -s "$_d/inboxd.sock" "$@"
+}
+
+# every process whose parent is PID
+ixd_children_of() {
+	for _s in /proc/[0-9]*/stat; do
+		_pp=$(awk '{ sub(/.*\) /, ""); print $2 }' "$_s" 2>/dev/null)
+		[ "$_pp" = "$1" ] && basename "$(dirname "$_s")"
+	done
+}
+
+# ixd_child DIR ROLE [ACCOUNT]: pid of the daemon's child in that role,
+# found by the title it gives itself ("inboxd: fetch NAME")
+ixd_child() {
+	_want="$2${3:+ $3}"
+	for _c in $(ixd_children_of "$(ixd_pid "$1")"); do
+		_cl=$(tr '\0' ' ' < "/proc/$_c/cmdline" 2>/dev/null)
+		_cl=${_cl% }
+		case "$_cl" in
+		*": $_want"|*": $_want "*)
+			echo "$_c"
+			return 0
+			;;
+		esac
+	done
+	return 1
+}
+
+# ixd_wait SECONDS COMMAND...: poll until COMMAND succeeds
+ixd_wait() {
+	_t=$(($1 * 10))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		_t=$((_t - 1))
+		[ $_t -le 0 ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# ixd_sql DIR QUERY: run a query on the daemon's database
+ixd_sql() {
+	python3 - "$1/db/inboxd.db" "$2" <<'EOP'
+import sqlite3, sys
+c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+for row in c.execute(sys.argv[2]):
+    print("|".join("" if v is None else str(v) for v in row))
+EOP
+}
+
+# ixd_count DIR ACCOUNT: messages stored for an account
+ixd_count() {
+	ixd_sql "$1" "select count(*) from messages m join accounts a on
+	    a.id = m.account_id where a.name = '$2'" 2>/dev/null || echo 0
+}
+
+# ixd_hashes DIR ACCOUNT: sha256 of each stored raw message, sorted,
+# computed here from the bytes (not the store's own column)
+ixd_hashes() {
+	python3 - "$1/db/inboxd.db" "$2" <<'EOP'
+import hashlib, sqlite3, sys
+c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+q = ("select b.raw from bodies b join messages m on m.id = b.message_id "
+     "join accounts a on a.id = m.account_id where a.name = ?")
+for h in sorted(hashlib.sha256(r[0]).hexdigest()
+                for r in c.execute(q, (sys.argv[2],))):
+    print(h)
+EOP
+}
+
+# ixd_count_is DIR ACCOUNT N: for ixd_wait
+ixd_count_is() {
+	[ "$(ixd_count "$1" "$2")" = "$3" ]
+}

@@ -1,0 +1,634 @@
+/*
+ * Copyright (c) 2026 The inboxd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "inboxd.h"
+#include "log.h"
+#include "priv.h"
+
+#define BATCH_MSGS	512		/* commit after this many messages */
+#define BATCH_BYTES	(32 * 1024 * 1024)
+#define BATCH_MSECS	50		/* or this long after the first */
+#define MSG_LIMIT	(1024ULL * 1024 * 1024)	/* hard cap per message */
+#define ACK_CHUNK	2000
+#define HAVE_MAX	4000		/* keys in one query */
+
+struct feeder {
+	TAILQ_ENTRY(feeder)	 entry;
+	uint32_t		 id;		/* the parent's account id */
+	char			 name[NAME_LEN];
+	int64_t			 account;	/* accounts.id */
+	struct imsgev		 iev;
+	/* the message being received */
+	int			 inmsg;
+	uint32_t		 seq;
+	unsigned char		*buf;
+	size_t			 len;
+	size_t			 cap;
+	/* committed once the running transaction is */
+	uint32_t		*pending;
+	size_t			 npending;
+	size_t			 cappending;
+	int			 dirty;		/* count changed */
+};
+
+static struct imsgev		 parent;
+static TAILQ_HEAD(, feeder)	 feeders = TAILQ_HEAD_INITIALIZER(feeders);
+static struct db		*db;
+static char			 dbpath[PATH_MAX];
+static size_t			 batch_msgs, batch_bytes;
+static struct event		 batch_timer;
+
+static void	 feeder_dispatch(int, short, void *);
+static void	 batch_commit(void);
+
+static void
+store_conf(struct imsg *imsg, void *arg)
+{
+	struct msgin	 m;
+	uint32_t	 verbose;
+
+	m_msg(&m, imsg);
+	switch (imsg->hdr.type) {
+	case IMSG_CONF_STORE:
+		if (m_get_string(&m, dbpath, sizeof(dbpath)) == -1 ||
+		    m_end(&m) == -1)
+			fatalx("bad store configuration");
+		break;
+	case IMSG_CONF_END:
+		if (m_get_u32(&m, &verbose) == -1 || m_end(&m) == -1)
+			fatalx("bad configuration end");
+		log_setverbose(verbose);
+		break;
+	default:
+		fatalx("unexpected configuration message %u",
+		    imsg->hdr.type);
+	}
+}
+
+static void
+feeder_reset_msg(struct feeder *f)
+{
+	f->inmsg = 0;
+	f->len = 0;
+	/* keep a modest buffer; give back what a huge message took */
+	if (f->cap > 1024 * 1024) {
+		free(f->buf);
+		f->buf = NULL;
+		f->cap = 0;
+	}
+}
+
+static void
+feeder_free(struct feeder *f)
+{
+	TAILQ_REMOVE(&feeders, f, entry);
+	imsgev_clear(&f->iev);
+	free(f->buf);
+	free(f->pending);
+	free(f);
+}
+
+static void
+send_count(struct feeder *f)
+{
+	struct ibuf	*b;
+	int64_t		 n;
+
+	if ((n = db_count(db, f->account)) == -1) {
+		log_warnx("count for %s: %s", f->name, db_error(db));
+		return;
+	}
+	b = m_create(&parent, IMSG_STORE_COUNT, 0, -1);
+	m_add_u32(b, f->id);
+	m_add_u64(b, n);
+	(void)m_close(&parent, b);
+	f->dirty = 0;
+}
+
+static void
+feeder_attach(struct imsg *imsg)
+{
+	struct msgin	 m;
+	struct feeder	*f;
+	uint32_t	 id;
+	char		 name[NAME_LEN];
+	int64_t		 acc;
+	int		 fd;
+
+	m_msg(&m, imsg);
+	m_get_u32(&m, &id);
+	m_get_string(&m, name, sizeof(name));
+	if (m_end(&m) == -1 || imsg->fd == -1)
+		fatalx("bad attach message");
+	fd = imsg_take_fd(imsg);
+	TAILQ_FOREACH(f, &feeders, entry)
+		if (f->id == id)
+			break;
+	if (f != NULL)
+		feeder_free(f);	/* a restarted fetcher replaces its old channel */
+	if ((acc = db_account(db, name)) == -1) {
+		log_warnx("account %s: %s", name, db_error(db));
+		close(fd);
+		return;
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		fatal(NULL);
+	f->id = id;
+	f->account = acc;
+	(void)strlcpy(f->name, name, sizeof(f->name));
+	imsgev_init(&f->iev, fd, feeder_dispatch, f);
+	TAILQ_INSERT_TAIL(&feeders, f, entry);
+	send_count(f);
+	log_debug("attached %s", name);
+}
+
+static void
+feeder_detach(struct imsg *imsg)
+{
+	struct msgin	 m;
+	struct feeder	*f;
+	uint32_t	 id;
+
+	m_msg(&m, imsg);
+	if (m_get_u32(&m, &id) == -1 || m_end(&m) == -1)
+		fatalx("bad detach message");
+	TAILQ_FOREACH(f, &feeders, entry)
+		if (f->id == id) {
+			feeder_free(f);
+			return;
+		}
+}
+
+static void
+parent_dispatch_store(int fd, short event, void *arg)
+{
+	struct imsg	 imsg;
+	struct msgin	 m;
+	uint32_t	 level;
+	int		 n;
+
+	if (imsgev_dispatch_io(&parent, event) == -1) {
+		/* finish what is pending: it is acknowledged or not at all */
+		if (db_in_transaction(db))
+			batch_commit();
+		fatalx("parent went away");
+	}
+	while ((n = imsg_get(&parent.ibuf, &imsg)) == 1) {
+		switch (imsg.hdr.type) {
+		case IMSG_STORE_ATTACH:
+			feeder_attach(&imsg);
+			break;
+		case IMSG_STORE_DETACH:
+			feeder_detach(&imsg);
+			break;
+		case IMSG_CTL_VERBOSE:
+			m_msg(&m, &imsg);
+			if (m_get_u32(&m, &level) == 0 && m_end(&m) == 0)
+				log_setverbose(level);
+			break;
+		default:
+			fatalx("unexpected message %u from parent",
+			    imsg.hdr.type);
+		}
+		imsg_free(&imsg);
+	}
+	if (n == -1)
+		fatalx("malformed message from parent");
+}
+
+/* --- what a fetcher sends --- */
+
+static int
+pending_add(struct feeder *f, uint32_t seq)
+{
+	uint32_t	*p;
+	size_t		 ncap;
+
+	if (f->npending == f->cappending) {
+		ncap = f->cappending ? f->cappending * 2 : 64;
+		if ((p = reallocarray(f->pending, ncap, sizeof(*p))) == NULL)
+			return -1;
+		f->pending = p;
+		f->cappending = ncap;
+	}
+	f->pending[f->npending++] = seq;
+	return 0;
+}
+
+static void
+send_acks(struct feeder *f, int ok, const char *why)
+{
+	struct ibuf	*b;
+	size_t		 i, n;
+
+	for (i = 0; i < f->npending; i += n) {
+		n = f->npending - i;
+		if (!ok) {
+			b = m_create(&f->iev, IMSG_MSG_NACK, 0, -1);
+			m_add_u32(b, f->pending[i]);
+			m_add_string(b, why);
+			(void)m_close(&f->iev, b);
+			n = 1;
+			continue;
+		}
+		if (n > ACK_CHUNK)
+			n = ACK_CHUNK;
+		b = m_create(&f->iev, IMSG_MSG_ACK, 0, -1);
+		m_add_u32(b, n);
+		for (size_t j = 0; j < n; j++)
+			m_add_u32(b, f->pending[i + j]);
+		(void)m_close(&f->iev, b);
+	}
+	f->npending = 0;
+}
+
+/*
+ * Commit the running transaction, then tell each fetcher which of its
+ * messages are durable.  Only after this may a fetcher delete them on the
+ * server; a failed commit acknowledges nothing.
+ */
+static void
+batch_commit(void)
+{
+	struct feeder	*f;
+	int		 ok;
+
+	evtimer_del(&batch_timer);
+	if (!db_in_transaction(db))
+		return;
+	ok = db_commit(db) == 0;
+	if (!ok) {
+		log_warnx("commit failed: %s", db_error(db));
+		(void)db_rollback(db);
+	}
+	TAILQ_FOREACH(f, &feeders, entry) {
+		send_acks(f, ok, ok ? "" : "database commit failed");
+		if (ok && f->dirty)
+			send_count(f);
+	}
+	batch_msgs = batch_bytes = 0;
+}
+
+static void
+batch_timer_cb(int fd, short event, void *arg)
+{
+	batch_commit();
+}
+
+static int
+batch_begin(void)
+{
+	struct timeval	 tv;
+
+	if (db_in_transaction(db))
+		return 0;
+	if (db_begin(db) == -1) {
+		log_warnx("begin: %s", db_error(db));
+		return -1;
+	}
+	tv.tv_sec = 0;
+	tv.tv_usec = BATCH_MSECS * 1000;
+	evtimer_add(&batch_timer, &tv);
+	return 0;
+}
+
+static int
+msg_begin(struct feeder *f, struct imsg *imsg)
+{
+	struct msgin	 m;
+	uint32_t	 seq;
+	uint64_t	 size;
+
+	m_msg(&m, imsg);
+	m_get_u32(&m, &seq);
+	m_get_u64(&m, &size);
+	if (m_end(&m) == -1 || f->inmsg)
+		return -1;
+	f->inmsg = 1;
+	f->seq = seq;
+	f->len = 0;
+	/* reserve what the server announced, within reason */
+	if (size > 0 && size <= 64 * 1024 * 1024 && size > f->cap) {
+		free(f->buf);
+		f->cap = 0;
+		if ((f->buf = malloc(size)) == NULL)
+			return -1;
+		f->cap = size;
+	}
+	return 0;
+}
+
+static int
+msg_data(struct feeder *f, struct imsg *imsg)
+{
+	unsigned char	*p;
+	size_t		 ncap;
+
+	if (!f->inmsg)
+		return -1;
+	if (imsg->datalen > MSG_LIMIT - f->len) {
+		log_warnx("%s: message over %llu bytes, refused", f->name,
+		    (unsigned long long)MSG_LIMIT);
+		return -1;
+	}
+	if (f->len + imsg->datalen > f->cap) {
+		ncap = f->cap ? f->cap : 65536;
+		while (ncap < f->len + imsg->datalen)
+			ncap *= 2;
+		if ((p = realloc(f->buf, ncap)) == NULL)
+			return -1;
+		f->buf = p;
+		f->cap = ncap;
+	}
+	memcpy(f->buf + f->len, imsg->data, imsg->datalen);
+	f->len += imsg->datalen;
+	return 0;
+}
+
+static int
+msg_end(struct feeder *f, struct imsg *imsg)
+{
+	struct msgin	 m;
+	struct db_msg	 dm;
+	char		 mailbox[MAILBOX_LEN], uidl[128];
+	uint32_t	 seq, uv, uid;
+	uint64_t	 size;
+	int		 r;
+
+	m_msg(&m, imsg);
+	m_get_u32(&m, &seq);
+	m_get_string(&m, mailbox, sizeof(mailbox));
+	m_get_u32(&m, &uv);
+	m_get_u32(&m, &uid);
+	m_get_string(&m, uidl, sizeof(uidl));
+	m_get_u64(&m, &size);
+	if (m_end(&m) == -1 || !f->inmsg || seq != f->seq)
+		return -1;
+	if (size != f->len) {
+		log_warnx("%s: message %u: %zu bytes received, %llu announced;"
+		    " not stored", f->name, uid, f->len,
+		    (unsigned long long)size);
+		feeder_reset_msg(f);
+		return 0;
+	}
+	if (batch_begin() == -1) {
+		feeder_reset_msg(f);
+		return 0;
+	}
+	memset(&dm, 0, sizeof(dm));
+	dm.account = f->account;
+	dm.mailbox = mailbox;
+	dm.uidvalidity = uv;
+	dm.uid = uid;
+	dm.uidl = uidl[0] != '\0' ? uidl : NULL;
+	if (uidl[0] == '\0' && uid == 0)
+		dm.mailbox = NULL;	/* POP3 without UIDL: keyed by content */
+	dm.raw = f->buf;
+	dm.len = f->len;
+	dm.received = time(NULL);
+	if ((r = db_insert(db, &dm)) == -1) {
+		log_warnx("%s: insert: %s", f->name, db_error(db));
+		feeder_reset_msg(f);
+		return 0;
+	}
+	if (r == 1)
+		f->dirty = 1;
+	if (pending_add(f, seq) == -1)
+		fatal("pending");
+	batch_msgs++;
+	batch_bytes += f->len;
+	feeder_reset_msg(f);
+	if (batch_msgs >= BATCH_MSGS || batch_bytes >= BATCH_BYTES)
+		batch_commit();
+	return 0;
+}
+
+static int
+msg_state(struct feeder *f, struct imsg *imsg)
+{
+	struct msgin	 m;
+	struct ibuf	*b;
+	char		 mailbox[MAILBOX_LEN];
+	uint32_t	 uv = 0, synced = 0;
+	int		 r;
+
+	m_msg(&m, imsg);
+	m_get_string(&m, mailbox, sizeof(mailbox));
+	if (m_end(&m) == -1)
+		return -1;
+	if ((r = db_mailbox_get(db, f->account, mailbox, &uv, &synced)) ==
+	    -1) {
+		log_warnx("%s: mailbox state: %s", f->name, db_error(db));
+		r = 0;
+	}
+	b = m_create(&f->iev, IMSG_MSG_STATE, 0, -1);
+	m_add_u32(b, r);
+	m_add_u32(b, uv);
+	m_add_u32(b, synced);
+	return m_close(&f->iev, b) == -1 ? -1 : 0;
+}
+
+static int
+msg_have(struct feeder *f, struct imsg *imsg)
+{
+	struct msgin	 m;
+	struct ibuf	*b;
+	char		 mailbox[MAILBOX_LEN], uidl[128];
+	uint32_t	 reqid, uv, n, i, uid, *found = NULL, nfound = 0;
+	int		 pop, r;
+
+	m_msg(&m, imsg);
+	m_get_u32(&m, &reqid);
+	m_get_string(&m, mailbox, sizeof(mailbox));
+	m_get_u32(&m, &uv);
+	if (m_get_u32(&m, &n) == -1 || n > HAVE_MAX)
+		return -1;
+	pop = mailbox[0] == '\0';
+	b = m_create(&f->iev, IMSG_MSG_HAVE, 0, -1);
+	if ((found = calloc(n ? n : 1, sizeof(*found))) == NULL)
+		fatal(NULL);
+	/* answer with the indexes (into the request) of stored keys */
+	for (i = 0; i < n; i++) {
+		if (pop) {
+			if (m_get_string(&m, uidl, sizeof(uidl)) == -1)
+				break;
+			r = db_have_uidl(db, f->account, uidl);
+		} else {
+			if (m_get_u32(&m, &uid) == -1)
+				break;
+			r = db_have_uid(db, f->account, mailbox, uv, uid);
+		}
+		if (r == -1) {
+			log_warnx("%s: lookup: %s", f->name, db_error(db));
+			/* not known to be stored: fetched again, the insert
+			   is idempotent */
+		}
+		if (r == 1)
+			found[nfound++] = i;
+	}
+	if (m_end(&m) == -1) {
+		free(found);
+		ibuf_free(b);
+		return -1;
+	}
+	m_add_u32(b, reqid);
+	m_add_u32(b, nfound);
+	for (i = 0; i < nfound; i++)
+		m_add_u32(b, found[i]);
+	free(found);
+	return m_close(&f->iev, b) == -1 ? -1 : 0;
+}
+
+static int
+msg_synced(struct feeder *f, struct imsg *imsg)
+{
+	struct msgin	 m;
+	char		 mailbox[MAILBOX_LEN];
+	uint32_t	 uv, synced;
+
+	m_msg(&m, imsg);
+	m_get_string(&m, mailbox, sizeof(mailbox));
+	m_get_u32(&m, &uv);
+	m_get_u32(&m, &synced);
+	if (m_end(&m) == -1)
+		return -1;
+	if (batch_begin() == -1)
+		return 0;
+	if (db_mailbox_set(db, f->account, mailbox, uv, synced) == -1)
+		log_warnx("%s: mailbox state: %s", f->name, db_error(db));
+	return 0;
+}
+
+static int
+msg_rekey(struct feeder *f, struct imsg *imsg)
+{
+	struct msgin	 m;
+	char		 mailbox[MAILBOX_LEN], msgid[1024];
+	uint32_t	 olduv, newuv, uid;
+	uint64_t	 size;
+
+	m_msg(&m, imsg);
+	m_get_string(&m, mailbox, sizeof(mailbox));
+	m_get_u32(&m, &olduv);
+	m_get_u32(&m, &newuv);
+	m_get_u32(&m, &uid);
+	m_get_u64(&m, &size);
+	m_get_string(&m, msgid, sizeof(msgid));
+	if (m_end(&m) == -1)
+		return -1;
+	if (batch_begin() == -1)
+		return 0;
+	if (db_rekey(db, f->account, mailbox, olduv, msgid, size, newuv,
+	    uid) == -1)
+		log_warnx("%s: rekey: %s", f->name, db_error(db));
+	return 0;
+}
+
+static int
+feeder_imsg(struct feeder *f, struct imsg *imsg)
+{
+	if (imsg->fd != -1)
+		return -1;
+	switch (imsg->hdr.type) {
+	case IMSG_MSG_STATE_REQ:
+		return msg_state(f, imsg);
+	case IMSG_MSG_HAVE_REQ:
+		return msg_have(f, imsg);
+	case IMSG_MSG_BEGIN:
+		return msg_begin(f, imsg);
+	case IMSG_MSG_DATA:
+		return msg_data(f, imsg);
+	case IMSG_MSG_END:
+		return msg_end(f, imsg);
+	case IMSG_MSG_ABORT:
+		feeder_reset_msg(f);
+		return 0;
+	case IMSG_MSG_FLUSH:
+		batch_commit();
+		return 0;
+	case IMSG_MSG_SYNCED:
+		return msg_synced(f, imsg);
+	case IMSG_MSG_REKEY:
+		return msg_rekey(f, imsg);
+	}
+	return -1;
+}
+
+static void
+feeder_dispatch(int fd, short event, void *arg)
+{
+	struct feeder	*f = arg;
+	struct imsg	 imsg;
+	int		 n;
+
+	if (imsgev_dispatch_io(&f->iev, event) == -1) {
+		log_debug("%s: channel closed", f->name);
+		feeder_free(f);
+		return;
+	}
+	while ((n = imsg_get(&f->iev.ibuf, &imsg)) == 1) {
+		n = feeder_imsg(f, &imsg);
+		if (n == -1)
+			log_warnx("%s: protocol violation (message type %u), "
+			    "closing its channel", f->name, imsg.hdr.type);
+		imsg_free(&imsg);
+		if (n == -1)
+			break;
+	}
+	if (n == -1) {
+		/* nothing of this fetcher's half-sent message is kept */
+		feeder_free(f);
+	}
+}
+
+void
+store_main(const struct childenv *cenv)
+{
+	char	 err[512];
+	int	 seed;
+
+	setproctitle("store");
+	log_procinit("store");
+	child_signals();
+	event_init();
+	imsgev_init(&parent, PARENT_FD, parent_dispatch_store, NULL);
+	child_set_parent(&parent);
+	child_read_conf(&parent.ibuf, store_conf, NULL);
+	if (dbpath[0] == '\0')
+		fatalx("no database path");
+	/* SQLite reads /dev/urandom once: before the jail */
+	if (sqlite3_initialize() != SQLITE_OK)
+		fatalx("sqlite3_initialize");
+	sqlite3_randomness(sizeof(seed), &seed);
+	sandbox_enter(cenv);
+	if ((db = db_open(dbpath, err, sizeof(err))) == NULL)
+		fatalx("database %s: %s", dbpath, err);
+	sandbox_filter(ROLE_STORE);
+	evtimer_set(&batch_timer, batch_timer_cb, NULL);
+	parent_dispatch_store(PARENT_FD, 0, NULL);
+	event_dispatch();
+	fatalx("event loop ended");
+}
