@@ -17,7 +17,10 @@
 # The process shape: privilege separation, respawn, reload, control.
 # No mail server is needed: accounts point at a closed port and back off.
 
-. "$(atf_get_srcdir)/../lib/inboxd.sh"
+IXD_LIB="$(atf_get_srcdir)/../lib"
+IXD="$IXD_LIB/ixd"
+. "$IXD_LIB/servers.sh"
+. "$IXD_LIB/inboxd.sh"
 
 # an account that never connects: nothing listens on port 9 of 127.0.0.1
 setup_two() {
@@ -56,7 +59,7 @@ privsep_head() {
 privsep_body() {
 	setup_two
 	ixd_start "$PWD"
-	atf_check -s exit:0 ixd_wait 10 ixd_child "$PWD" fetch two
+	atf_check -s exit:0 "$IXD" ixd_wait 10 ixd_child "$PWD" fetch two
 	check_jailed "$(ixd_child "$PWD" control)" /var/empty
 	check_jailed "$(ixd_child "$PWD" store)" "$PWD/db"
 	check_jailed "$(ixd_child "$PWD" fetch one)" /var/empty
@@ -80,20 +83,19 @@ respawn_head() {
 respawn_body() {
 	setup_two
 	ixd_start "$PWD"
-	atf_check -s exit:0 ixd_wait 10 ixd_child "$PWD" fetch one
+	atf_check -s exit:0 "$IXD" ixd_wait 10 ixd_child "$PWD" fetch one
 	for role in store control "fetch one"; do
 		old=$(ixd_child "$PWD" $role)
 		kill -9 "$old"
-		atf_check -s exit:0 ixd_wait 10 sh -c \
-		    ". $(atf_get_srcdir)/../lib/inboxd.sh; p=\$(ixd_child \
-		    $PWD $role) && [ \"\$p\" != $old ]"
+		atf_check -s exit:0 "$IXD" ixd_wait 10 eval \
+		    "p=\$(ixd_child $PWD $role) && [ \"\$p\" != $old ]"
 	done
 	atf_check -s exit:0 grep -q \
 	    'event=child-exit proc=store .*killed by signal 9' inboxd.log
 	atf_check -s exit:0 grep -q \
 	    'event=child-exit proc=fetch one .*killed by signal 9' inboxd.log
 	# the new control answers
-	atf_check -s exit:0 -o match:'one' ixd_ctl "$PWD" show accounts
+	atf_check -s exit:0 -o match:'one' "$IXD" ixd_ctl "$PWD" show accounts
 }
 respawn_cleanup() {
 	ixd_stop "$PWD"
@@ -107,27 +109,26 @@ reload_head() {
 reload_body() {
 	setup_two
 	ixd_start "$PWD"
-	atf_check -s exit:0 ixd_wait 10 ixd_child "$PWD" fetch two
+	atf_check -s exit:0 "$IXD" ixd_wait 10 ixd_child "$PWD" fetch two
 	one=$(ixd_child "$PWD" fetch one)
 	two=$(ixd_child "$PWD" fetch two)
 	# drop "two", change nothing in "one", add "three"
 	setup_conf_three
 	atf_check -s exit:0 -o match:'1 added, 0 changed, 1 removed' \
-	    ixd_ctl "$PWD" reload
-	atf_check -s exit:0 ixd_wait 10 ixd_child "$PWD" fetch three
-	atf_check -s exit:0 ixd_wait 10 sh -c "! kill -0 $two"
+	    "$IXD" ixd_ctl "$PWD" reload
+	atf_check -s exit:0 "$IXD" ixd_wait 10 ixd_child "$PWD" fetch three
+	atf_check -s exit:0 "$IXD" ixd_wait 10 sh -c "! kill -0 $two"
 	atf_check_equal "$(ixd_child "$PWD" fetch one)" "$one"
 	# changing "one" restarts it
 	sed -i 's/port 9$/port 7/' inboxd.conf
 	atf_check -s exit:0 -o match:'0 added, 2 changed, 0 removed' \
-	    ixd_ctl "$PWD" reload
-	atf_check -s exit:0 ixd_wait 10 sh -c \
-	    ". $(atf_get_srcdir)/../lib/inboxd.sh; p=\$(ixd_child $PWD fetch \
-	    one) && [ \"\$p\" != $one ]"
+	    "$IXD" ixd_ctl "$PWD" reload
+	atf_check -s exit:0 "$IXD" ixd_wait 10 eval \
+	    "p=\$(ixd_child $PWD fetch one) && [ \"\$p\" != $one ]"
 	# SIGHUP does the same as inboxctl reload
 	ixd_account "$PWD" four imap 9 'credential "alice"' 'tls no'
 	kill -HUP "$(ixd_pid "$PWD")"
-	atf_check -s exit:0 ixd_wait 10 ixd_child "$PWD" fetch four
+	atf_check -s exit:0 "$IXD" ixd_wait 10 ixd_child "$PWD" fetch four
 }
 setup_conf_three() {
 	ixd_conf "$PWD"
@@ -147,16 +148,16 @@ reload_bad_head() {
 reload_bad_body() {
 	setup_two
 	ixd_start "$PWD"
-	atf_check -s exit:0 ixd_wait 10 ixd_child "$PWD" fetch two
+	atf_check -s exit:0 "$IXD" ixd_wait 10 ixd_child "$PWD" fetch two
 	one=$(ixd_child "$PWD" fetch one)
 	echo 'account "bad" { imap host "x" credential "nosuch" }' \
 	    >> inboxd.conf
 	atf_check -s exit:1 -e match:'configuration has errors' \
-	    ixd_ctl "$PWD" reload
+	    "$IXD" ixd_ctl "$PWD" reload
 	atf_check -s exit:0 grep -q 'nosuch' inboxd.log
 	atf_check_equal "$(ixd_child "$PWD" fetch one)" "$one"
 	atf_check -s exit:0 -o match:'two' -o not-match:'bad' \
-	    ixd_ctl "$PWD" show accounts
+	    "$IXD" ixd_ctl "$PWD" show accounts
 }
 reload_bad_cleanup() {
 	ixd_stop "$PWD"
@@ -173,7 +174,7 @@ control_perms_body() {
 	chmod 755 "$PWD"
 	atf_check -s exit:1 -e match:'Permission denied' \
 	    runuser -u nobody -- "$INBOXCTL" -s "$PWD/inboxd.sock" reload
-	atf_check -s exit:0 -o ignore ixd_ctl "$PWD" reload
+	atf_check -s exit:0 -o ignore "$IXD" ixd_ctl "$PWD" reload
 	atf_check -s exit:0 grep -q 'event=control uid=0 .*command=reload' \
 	    inboxd.log
 }
@@ -189,13 +190,12 @@ show_accounts_head() {
 show_accounts_body() {
 	setup_two
 	ixd_start "$PWD"
-	atf_check -s exit:0 ixd_wait 10 ixd_child "$PWD" fetch two
+	atf_check -s exit:0 "$IXD" ixd_wait 10 ixd_child "$PWD" fetch two
 	atf_check -s exit:0 -o match:'one' -o match:'two' \
 	    -o match:'127\.0\.0\.1:9' -o match:'pop3' -o match:'imap' \
 	    -o match:'manual' -o match:'delete' -o match:'keep' \
-	    ixd_ctl "$PWD" show accounts
-	ixd_ctl "$PWD" -j show accounts > out.json 2>&1 ||
-	    "$INBOXCTL" -j -s "$PWD/inboxd.sock" show accounts > out.json
+	    "$IXD" ixd_ctl "$PWD" show accounts
+	"$INBOXCTL" -j -s "$PWD/inboxd.sock" show accounts > out.json
 	atf_check -s exit:0 python3 -c '
 import json, sys
 a = {x["name"]: x for x in json.load(open("out.json"))}
@@ -208,7 +208,7 @@ assert a["one"]["tls"] == "none" and a["one"]["enabled"] is True
 assert a["one"]["stored"] == 0
 '
 	# "one" keeps failing to connect: the error is shown
-	atf_check -s exit:0 ixd_wait 15 sh -c "$INBOXCTL -s $PWD/inboxd.sock \
+	atf_check -s exit:0 "$IXD" ixd_wait 15 sh -c "$INBOXCTL -s $PWD/inboxd.sock \
 	    show accounts | grep -q 'Connection refused'"
 }
 show_accounts_cleanup() {
@@ -223,19 +223,19 @@ enable_disable_head() {
 enable_disable_body() {
 	setup_two
 	ixd_start "$PWD"
-	atf_check -s exit:0 ixd_wait 10 ixd_child "$PWD" fetch one
+	atf_check -s exit:0 "$IXD" ixd_wait 10 ixd_child "$PWD" fetch one
 	pid=$(ixd_child "$PWD" fetch one)
-	atf_check -s exit:0 -o match:'disabled' ixd_ctl "$PWD" account one \
+	atf_check -s exit:0 -o match:'disabled' "$IXD" ixd_ctl "$PWD" account one \
 	    disable
-	atf_check -s exit:0 ixd_wait 10 sh -c "! kill -0 $pid"
-	atf_check -s exit:0 -o match:'disabled' ixd_ctl "$PWD" show accounts
+	atf_check -s exit:0 "$IXD" ixd_wait 10 sh -c "! kill -0 $pid"
+	atf_check -s exit:0 -o match:'disabled' "$IXD" ixd_ctl "$PWD" show accounts
 	atf_check -s exit:0 grep -q 'event=account-disable account=one uid=0' \
 	    inboxd.log
-	atf_check -s exit:1 -e match:'disabled' ixd_ctl "$PWD" check one
-	atf_check -s exit:0 -o match:'enabled' ixd_ctl "$PWD" account one \
+	atf_check -s exit:1 -e match:'disabled' "$IXD" ixd_ctl "$PWD" check one
+	atf_check -s exit:0 -o match:'enabled' "$IXD" ixd_ctl "$PWD" account one \
 	    enable
-	atf_check -s exit:0 ixd_wait 10 ixd_child "$PWD" fetch one
-	atf_check -s exit:1 -e match:'no account' ixd_ctl "$PWD" account \
+	atf_check -s exit:0 "$IXD" ixd_wait 10 ixd_child "$PWD" fetch one
+	atf_check -s exit:1 -e match:'no account' "$IXD" ixd_ctl "$PWD" account \
 	    nosuch enable
 }
 enable_disable_cleanup() {
@@ -251,7 +251,7 @@ single_instance_body() {
 	setup_two
 	ixd_start "$PWD"
 	atf_check -s exit:1 -e match:'in use' "$INBOXD" -d -f inboxd.conf
-	atf_check -s exit:0 -o match:'one' ixd_ctl "$PWD" show accounts
+	atf_check -s exit:0 -o match:'one' "$IXD" ixd_ctl "$PWD" show accounts
 }
 single_instance_cleanup() {
 	ixd_stop "$PWD"

@@ -16,8 +16,10 @@
 
 # IMAP accounts against a real Dovecot.
 
-. "$(atf_get_srcdir)/../lib/servers.sh"
-. "$(atf_get_srcdir)/../lib/inboxd.sh"
+IXD_LIB="$(atf_get_srcdir)/../lib"
+IXD="$IXD_LIB/ixd"
+. "$IXD_LIB/servers.sh"
+. "$IXD_LIB/inboxd.sh"
 
 # start Dovecot (TLS with a private CA) and the global part of the config
 imap_setup() {
@@ -45,7 +47,7 @@ same_hashes() {
 
 # no key stored twice
 no_duplicates() {
-	atf_check -s exit:0 -o inline:"0\n" ixd_sql "$PWD" "select count(*)
+	atf_check -s exit:0 -o inline:"0\n" "$IXD" ixd_sql "$PWD" "select count(*)
 	    from (select sha256 from messages group by account_id, sha256
 	    having count(*) > 1)"
 }
@@ -62,23 +64,23 @@ keep_body() {
 	ixd_account "$PWD" box imap "$IMAPS_PORT" 'credential "alice"' \
 	    "tls ca \"$PWD/ca.pem\"" keep 'check every 1h'
 	ixd_start "$PWD"
-	atf_check -s exit:0 ixd_wait 30 ixd_count_is "$PWD" box 20
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 20
 	same_hashes box
-	atf_check -s exit:0 -o inline:"20\n" mailbox_count "$PWD" alice
+	atf_check -s exit:0 -o inline:"20\n" "$IXD" mailbox_count "$PWD" alice
 	# no \Seen flag or anything else set on the server
 	atf_check -s exit:0 -o inline:"0\n" sh -c \
 	    "ls $PWD/mail/alice/cur 2>/dev/null | grep -c ':2,.*S' || true"
 	# a second check stores nothing new
-	atf_check -s exit:0 -o ignore ixd_ctl "$PWD" check box
+	atf_check -s exit:0 -o ignore "$IXD" ixd_ctl "$PWD" check box
 	sleep 2
-	atf_check_equal "$(ixd_count "$PWD" box)" 20
+	atf_check_equal "$("$IXD" ixd_count "$PWD" box)" 20
 	# IDLE: a new message arrives within seconds, without a poll
 	deliver_many "$PWD" alice 1 1000
-	atf_check -s exit:0 ixd_wait 10 ixd_count_is "$PWD" box 21
+	atf_check -s exit:0 "$IXD" ixd_wait 10 ixd_count_is "$PWD" box 21
 	server_hashes
 	same_hashes box
 	no_duplicates
-	atf_check -s exit:0 -o match:'push' ixd_ctl "$PWD" show accounts
+	atf_check -s exit:0 -o match:'push' "$IXD" ixd_ctl "$PWD" show accounts
 }
 keep_cleanup() {
 	imap_cleanup
@@ -96,10 +98,9 @@ delete_body() {
 	ixd_account "$PWD" box imap "$IMAPS_PORT" 'credential "alice"' \
 	    "tls ca \"$PWD/ca.pem\"" delete 'check every 1h'
 	ixd_start "$PWD"
-	atf_check -s exit:0 ixd_wait 30 ixd_count_is "$PWD" box 15
-	atf_check -s exit:0 ixd_wait 10 sh -c \
-	    "[ \$(mailbox_count $PWD alice) = 0 ]" 2>/dev/null ||
-	    atf_check -s exit:0 -o inline:"0\n" mailbox_count "$PWD" alice
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 15
+	atf_check -s exit:0 "$IXD" ixd_wait 10 eval \
+	    "[ \$(mailbox_count $PWD alice) = 0 ]"
 	same_hashes box
 	atf_check -s exit:0 grep -q 'event=deleted account=box uid=' \
 	    inboxd.log
@@ -124,7 +125,7 @@ starttls_body() {
 	imap_setup
 	fetch_with "$IMAP_PORT" 'credential "alice"' starttls \
 	    "tls ca \"$PWD/ca.pem\""
-	atf_check -s exit:0 ixd_wait 30 ixd_count_is "$PWD" box 3
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 3
 	atf_check -s exit:0 grep -q 'event=tls account=box .*verify=ok' \
 	    inboxd.log
 }
@@ -140,7 +141,7 @@ plaintext_head() {
 plaintext_body() {
 	imap_setup
 	fetch_with "$IMAP_PORT" 'credential "alice"' 'tls no'
-	atf_check -s exit:0 ixd_wait 30 ixd_count_is "$PWD" box 3
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 3
 	atf_check -s exit:1 grep -q 'event=tls ' inboxd.log
 }
 plaintext_cleanup() {
@@ -156,11 +157,11 @@ wrong_ca_body() {
 	imap_setup
 	fetch_with "$IMAPS_PORT" 'credential "alice"' \
 	    "tls ca \"$PWD/otherca.pem\""
-	atf_check -s exit:0 ixd_wait 20 grep -q 'event=tls-failed' inboxd.log
-	atf_check -s exit:0 -o match:'TLS handshake' ixd_ctl "$PWD" show \
+	atf_check -s exit:0 "$IXD" ixd_wait 20 grep -q 'event=tls-failed' inboxd.log
+	atf_check -s exit:0 -o match:'TLS handshake' "$IXD" ixd_ctl "$PWD" show \
 	    accounts
-	atf_check_equal "$(ixd_count "$PWD" box)" 0
-	atf_check -s exit:0 -o inline:"3\n" mailbox_count "$PWD" alice
+	atf_check_equal "$("$IXD" ixd_count "$PWD" box)" 0
+	atf_check -s exit:0 -o inline:"3\n" "$IXD" mailbox_count "$PWD" alice
 }
 wrong_ca_cleanup() {
 	imap_cleanup
@@ -174,10 +175,10 @@ noverify_head() {
 noverify_body() {
 	imap_setup
 	fetch_with "$IMAPS_PORT" 'credential "alice"' 'tls noverify'
-	atf_check -s exit:0 ixd_wait 30 ixd_count_is "$PWD" box 3
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 3
 	atf_check -s exit:0 grep -q 'event=tls-noverify account=box' \
 	    inboxd.log
-	atf_check -s exit:0 -o match:'noverify' ixd_ctl "$PWD" show accounts
+	atf_check -s exit:0 -o match:'noverify' "$IXD" ixd_ctl "$PWD" show accounts
 }
 noverify_cleanup() {
 	imap_cleanup
@@ -195,12 +196,12 @@ fingerprint_body() {
 	bad=$(echo "$good" | tr '0-9a-f' '1-9a-f0')
 	fetch_with "$IMAPS_PORT" 'credential "alice"' \
 	    "tls ca \"$PWD/ca.pem\"" "tls fingerprint \"SHA256:$bad\""
-	atf_check -s exit:0 ixd_wait 20 grep -q 'event=tls-pin-mismatch' \
+	atf_check -s exit:0 "$IXD" ixd_wait 20 grep -q 'event=tls-pin-mismatch' \
 	    inboxd.log
-	atf_check_equal "$(ixd_count "$PWD" box)" 0
+	atf_check_equal "$("$IXD" ixd_count "$PWD" box)" 0
 	sed -i "s/SHA256:$bad/SHA256:$good/" inboxd.conf
-	atf_check -s exit:0 -o ignore ixd_ctl "$PWD" reload
-	atf_check -s exit:0 ixd_wait 30 ixd_count_is "$PWD" box 3
+	atf_check -s exit:0 -o ignore "$IXD" ixd_ctl "$PWD" reload
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 3
 }
 fingerprint_cleanup() {
 	imap_cleanup
@@ -214,11 +215,11 @@ no_starttls_head() {
 no_starttls_body() {
 	imap_setup -n
 	fetch_with "$IMAP_PORT" 'credential "alice"' starttls
-	atf_check -s exit:0 ixd_wait 20 grep -q 'event=starttls-missing' \
+	atf_check -s exit:0 "$IXD" ixd_wait 20 grep -q 'event=starttls-missing' \
 	    inboxd.log
 	atf_check -s exit:0 -o match:'does not offer STARTTLS' \
-	    ixd_ctl "$PWD" show accounts
-	atf_check_equal "$(ixd_count "$PWD" box)" 0
+	    "$IXD" ixd_ctl "$PWD" show accounts
+	atf_check_equal "$("$IXD" ixd_count "$PWD" box)" 0
 }
 no_starttls_cleanup() {
 	imap_cleanup
@@ -237,7 +238,7 @@ credential "alice" {
 }
 EOC
 	fetch_with "$IMAPS_PORT" 'credential "alice"' "tls ca \"$PWD/ca.pem\""
-	atf_check -s exit:0 ixd_wait 30 ixd_count_is "$PWD" box 3
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 3
 	atf_check -s exit:0 grep -q \
 	    "event=login account=box server=127.0.0.1 mechanism=$2 result=ok" \
 	    inboxd.log
@@ -284,7 +285,7 @@ auth_auto_head() {
 auth_auto_body() {
 	imap_setup
 	fetch_with "$IMAPS_PORT" 'credential "alice"' "tls ca \"$PWD/ca.pem\""
-	atf_check -s exit:0 ixd_wait 30 ixd_count_is "$PWD" box 3
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 3
 	atf_check -s exit:0 grep -q 'mechanism=SCRAM-SHA-256 result=ok' \
 	    inboxd.log
 }
@@ -301,11 +302,11 @@ wrong_password_body() {
 	imap_setup
 	printf 'not-the-password\n' > alice.pass
 	fetch_with "$IMAPS_PORT" 'credential "alice"' "tls ca \"$PWD/ca.pem\""
-	atf_check -s exit:0 ixd_wait 20 sh -c "$INBOXCTL -s $PWD/inboxd.sock \
+	atf_check -s exit:0 "$IXD" ixd_wait 20 sh -c "$INBOXCTL -s $PWD/inboxd.sock \
 	    show accounts | grep -q 'authentication failed'"
 	atf_check -s exit:0 grep -q 'event=login account=box .*result=failed' \
 	    inboxd.log
-	atf_check_equal "$(ixd_count "$PWD" box)" 0
+	atf_check_equal "$("$IXD" ixd_count "$PWD" box)" 0
 	# back-off, not a tight loop: a handful of attempts in 8 seconds
 	sleep 8
 	n=$(grep -c 'result=failed' inboxd.log)
@@ -327,9 +328,9 @@ max_size_body() {
 	ixd_account "$PWD" box imap "$IMAPS_PORT" 'credential "alice"' \
 	    "tls ca \"$PWD/ca.pem\"" delete 'max-size 10K'
 	ixd_start "$PWD"
-	atf_check -s exit:0 ixd_wait 30 ixd_count_is "$PWD" box 2
-	atf_check -s exit:0 ixd_wait 10 sh -c ". $(atf_get_srcdir)/../lib/\
-servers.sh; [ \$(mailbox_count $PWD alice) = 1 ]"
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 2
+	atf_check -s exit:0 "$IXD" ixd_wait 10 eval \
+	    "[ \$(mailbox_count $PWD alice) = 1 ]"
 	atf_check -s exit:0 grep -q 'event=skipped-oversize account=box' \
 	    inboxd.log
 	atf_check -s exit:0 -o match:'"skipped": *1' sh -c \
@@ -354,7 +355,7 @@ huge_body() {
 	ixd_account "$PWD" box imap "$IMAPS_PORT" 'credential "alice"' \
 	    "tls ca \"$PWD/ca.pem\""
 	ixd_start "$PWD"
-	atf_check -s exit:0 ixd_wait 120 ixd_count_is "$PWD" box 1
+	atf_check -s exit:0 "$IXD" ixd_wait 120 ixd_count_is "$PWD" box 1
 	same_hashes box
 	pid=$(ixd_child "$PWD" fetch box)
 	hwm=$(awk '$1 == "VmHWM:" { print $2 }' /proc/$pid/status)
@@ -376,18 +377,18 @@ uidvalidity_body() {
 	ixd_account "$PWD" box imap "$IMAPS_PORT" 'credential "alice"' \
 	    "tls ca \"$PWD/ca.pem\"" 'check manual'
 	ixd_start "$PWD"
-	atf_check -s exit:0 -o ignore ixd_ctl "$PWD" check box
-	atf_check -s exit:0 ixd_wait 30 ixd_count_is "$PWD" box 5
+	atf_check -s exit:0 -o ignore "$IXD" ixd_ctl "$PWD" check box
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 5
 	old=$(mailbox_uidvalidity "$PWD" alice)
 	uidvalidity_reset "$PWD" alice
 	[ "$(mailbox_uidvalidity "$PWD" alice)" != "$old" ] ||
 	    atf_fail "UIDVALIDITY did not change"
 	deliver_many "$PWD" alice 2 1200
 	server_hashes
-	atf_check -s exit:0 -o ignore ixd_ctl "$PWD" check box
-	atf_check -s exit:0 ixd_wait 30 ixd_count_is "$PWD" box 7
+	atf_check -s exit:0 -o ignore "$IXD" ixd_ctl "$PWD" check box
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 7
 	sleep 1
-	atf_check_equal "$(ixd_count "$PWD" box)" 7
+	atf_check_equal "$("$IXD" ixd_count "$PWD" box)" 7
 	same_hashes box
 	atf_check -s exit:0 grep -q 'event=uidvalidity-changed' inboxd.log
 }
@@ -403,14 +404,14 @@ kill_mid_fetch() {
 	ixd_account "$PWD" box imap "$IMAPS_PORT" 'credential "alice"' \
 	    "tls ca \"$PWD/ca.pem\"" delete 'check every 1h'
 	ixd_start "$PWD"
-	atf_check -s exit:0 ixd_wait 30 sh -c ". $(atf_get_srcdir)/../lib/\
-inboxd.sh; [ \$(ixd_count $PWD box) -gt 0 ]"
+	atf_check -s exit:0 "$IXD" ixd_wait 30 eval \
+	    "[ \$(ixd_count $PWD box) -gt 0 ]"
 	kill -9 "$(ixd_child "$PWD" $1)"
 	echo "killed $1 at $(ixd_count "$PWD" box) stored"
 	# it restarts, fetches the rest and deletes only what is stored
-	atf_check -s exit:0 ixd_wait 90 ixd_count_is "$PWD" box 400
-	atf_check -s exit:0 ixd_wait 30 sh -c ". $(atf_get_srcdir)/../lib/\
-servers.sh; [ \$(mailbox_count $PWD alice) = 0 ]"
+	atf_check -s exit:0 "$IXD" ixd_wait 90 ixd_count_is "$PWD" box 400
+	atf_check -s exit:0 "$IXD" ixd_wait 30 eval \
+	    "[ \$(mailbox_count $PWD alice) = 0 ]"
 	same_hashes box
 	no_duplicates
 }

@@ -16,8 +16,11 @@
 # and looking into its database.  Source after servers.sh.  State lives
 # in the directory given as first argument, as with servers.sh.
 
-_ixd_lib=$(cd "$(dirname "${BASH_SOURCE:-$0}")" 2>/dev/null && pwd)
-[ -n "$_ixd_lib" ] && [ -f "$_ixd_lib/inboxd.sh" ] || _ixd_lib=$IXD_LIB
+if [ -n "${IXD_LIB:-}" ]; then
+	_ixd_lib=$IXD_LIB
+else
+	_ixd_lib=$(cd "$(dirname "${BASH_SOURCE:-$0}")" 2>/dev/null && pwd)
+fi
 IXD_TOP=$(cd "$_ixd_lib/../.." && pwd)
 INBOXD=${INBOXD:-$IXD_TOP/src/inboxd/inboxd}
 INBOXCTL=${INBOXCTL:-$IXD_TOP/src/inboxctl/inboxctl}

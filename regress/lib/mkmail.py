@@ -122,7 +122,7 @@ def b64_lines(data):
     return [enc[i:i + 76] for i in range(0, len(enc), 76)]
 
 
-def headers(rng, seed, index, subject_suffix=""):
+def headers(rng, seed, index, kind=""):
     frm = rng.choice(NAMES)
     to = rng.choice(NAMES)
     subj = header_text(rng, rng.choice(SUBJECTS))
@@ -130,11 +130,12 @@ def headers(rng, seed, index, subject_suffix=""):
     tag = hashlib.sha256(("%s:%d" % (seed, index)).encode()).hexdigest()[:16]
     hdrs = [
         "Return-Path: <%s@example.org>" % frm[1],
-        "Message-ID: <mkmail.%s.%d.%s@inboxd.test>" % (seed, index, tag),
+        "Message-ID: <mkmail%s.%s.%d.%s@inboxd.test>" % (kind, seed, index,
+                                                         tag),
         "Date: " + email.utils.format_datetime(date),
         "From: " + address(rng, *frm),
         "To: " + address(rng, *to),
-        "Subject: %s #%d%s" % (subj, index, subject_suffix),
+        "Subject: %s #%d%s" % (subj, index, " (%s)" % kind if kind else ""),
         "MIME-Version: 1.0",
         "X-Mkmail: seed=%s index=%d" % (seed, index),
     ]
@@ -183,7 +184,7 @@ def write_huge(path, seed, index, megabytes):
     """Stream one message with a megabytes-sized attachment."""
     rng = random.Random("%s:%d:huge" % (seed, index))
     boundary = ("=_mkmail_huge_%s_%d" % (seed, index)).encode("ascii")
-    head = headers(rng, seed, index, " (huge)")
+    head = headers(rng, seed, index, "huge")
     head += [b'Content-Type: multipart/mixed; boundary="' + boundary + b'"',
              b"", b"--" + boundary,
              b"Content-Type: text/plain; charset=us-ascii", b"",

@@ -27,8 +27,8 @@
 if [ -z "${SRV_LIBDIR:-}" ]; then
 	if [ -n "${BASH_SOURCE:-}" ]; then
 		SRV_LIBDIR=$(cd "$(dirname "${BASH_SOURCE}")" && pwd -P)
-	elif [ -n "${SRCDIR:-}" ]; then
-		SRV_LIBDIR=$SRCDIR/../lib
+	elif command -v atf_get_srcdir >/dev/null 2>&1; then
+		SRV_LIBDIR=$(cd "$(atf_get_srcdir)/../lib" && pwd -P)
 	fi
 fi
 
@@ -63,7 +63,7 @@ _srv_dir()
 _srv_ports()
 {
 	"$SRV_PYTHON" - "$1" <<'EOF'
-import errno, random, socket, sys
+import random, socket, sys
 want = int(sys.argv[1])
 rnd = random.SystemRandom()
 got = []
@@ -92,12 +92,21 @@ EOF
 _srv_wait_ports()
 {
 	"$SRV_PYTHON" - "$SRV_WAIT" "$@" <<'EOF'
-import os, socket, sys, time
+import socket, sys, time
 limit = time.monotonic() + float(sys.argv[1])
 pid = int(sys.argv[2])
 ports = [int(p) for p in sys.argv[3:]]
+
+def dead(pid):
+    """Gone, or a zombie that our caller has not reaped yet."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
 while ports:
-    if pid and not os.path.exists("/proc/%d" % pid):
+    if pid and dead(pid):
         sys.exit("process %d exited" % pid)
     try:
         socket.create_connection(("127.0.0.1", ports[0]), 1).close()
@@ -182,7 +191,7 @@ _srv_kill()
 # in the background.
 _srv_spawn()
 {
-	local d=$1 name=$2 prog=$3 cmd=$4 port try
+	local d="$1" name="$2" prog="$3" cmd="$4" port try
 
 	for try in 1 2 3; do
 		port=$(_srv_ports 1) || return 1
@@ -267,7 +276,7 @@ _srv_mailuser()
 # needs search permission for others.
 _srv_reachable()
 {
-	local p=$1
+	local p="$1"
 
 	while [ "$p" != / ]; do
 		if [ -z "$(find "$p" -maxdepth 0 -perm -001)" ]; then
@@ -281,11 +290,13 @@ _srv_reachable()
 
 #
 # dovecot_adduser DIR USER PASS
-# Add (or replace) a login in DIR/users.  Dovecot notices the change itself.
+# Add a login to DIR/users, or change its password.  If Dovecot is running,
+# wait until it accepts the password: it looks at the file at most once a
+# second.
 #
 dovecot_adduser()
 {
-	local d
+	local d n=0
 
 	d=$(_srv_dir "$1") || return 1
 	case $2$3 in
@@ -293,10 +304,23 @@ dovecot_adduser()
 "*)	_srv_err "user and password must not contain ':' or newlines"
 		return 1 ;;
 	esac
+	if [ -z "$2" ] || [ -z "$3" ]; then
+		_srv_err "dovecot_adduser: empty user or password"
+		return 1
+	fi
 	touch "$d/users" || return 1
-	grep -v "^$2:" "$d/users" >"$d/users.new"
+	awk -F: -v u="$2" '$1 != u' "$d/users" >"$d/users.new" || return 1
 	printf '%s:{PLAIN}%s::::::\n' "$2" "$3" >>"$d/users.new"
-	mv "$d/users.new" "$d/users"
+	mv "$d/users.new" "$d/users" || return 1
+	_srv_alive "$d/run/master.pid" dovecot || return 0
+	until _srv_doveadm "$d" auth test "$2" "$3" >/dev/null 2>&1; do
+		n=$((n + 1))
+		if [ "$n" -ge $((SRV_WAIT * 20)) ]; then
+			_srv_err "dovecot does not accept the new password of $2"
+			return 1
+		fi
+		sleep 0.05
+	done
 }
 
 # One inet_listener block; nothing when PORT is empty (TLS off).
@@ -311,8 +335,8 @@ _srv_listener()
 
 _srv_dovecot_conf()
 {
-	local d=$1 ssl=$2 mechs=$3 extra=$4 uid gid dh
-	local IMAP_PORT= IMAPS_PORT= POP3_PORT= POP3S_PORT=
+	local d="$1" ssl="$2" mechs="$3" extra="$4" uid gid dh
+	local IMAP_PORT="" IMAPS_PORT="" POP3_PORT="" POP3S_PORT=""
 
 	uid=$(id -u "$SRV_MAILUSER") && gid=$(id -g "$SRV_MAILUSER") || return 1
 	. "$d/ports.env"
@@ -342,6 +366,7 @@ $dh
 
 auth_mechanisms = $mechs
 disable_plaintext_auth = no
+auth_verbose = yes
 auth_failure_delay = 0
 auth_cache_size = 0
 passdb {
@@ -359,6 +384,14 @@ mail_save_crlf = yes
 mail_fsync = never
 mail_max_userip_connections = 100
 
+# All clients come from 127.0.0.1: without this, anvil's auth penalty
+# delays every login after a failed one by up to 15 seconds.
+service anvil {
+	unix_listener anvil-auth-penalty {
+		mode = 0
+	}
+}
+
 service imap-login {
 $(_srv_listener imap "$IMAP_PORT" no)
 $(_srv_listener imaps "${IMAPS_PORT:-}" yes)
@@ -374,7 +407,7 @@ EOF
 # Write DIR/ports.env with fresh ports; no TLS ports when ssl is no.
 _srv_dovecot_ports()
 {
-	local d=$1 ssl=$2 p
+	local d="$1" ssl="$2" p
 
 	if [ "$ssl" = yes ]; then
 		p=$(_srv_ports 4) || return 1
@@ -395,7 +428,7 @@ _srv_dovecot_ports()
 _srv_dovecot_portlist()
 {
 	(
-		IMAPS_PORT= POP3S_PORT=
+		IMAPS_PORT="" POP3S_PORT=""
 		. "$1/ports.env"
 		echo $IMAP_PORT $POP3_PORT $IMAPS_PORT $POP3S_PORT
 	)
@@ -454,7 +487,7 @@ _srv_dovecot_run()
 #
 dovecot_start()
 {
-	local d ssl=yes mechs="plain login scram-sha-256 cram-md5" extra= o try
+	local d ssl=yes mechs="plain login scram-sha-256 cram-md5" extra="" o try
 
 	d=$(_srv_dir "$1") || return 1
 	shift
@@ -481,53 +514,63 @@ dovecot_start()
 	fi
 	mkdir -p "$d/mail" && chown "$SRV_MAILUSER:" "$d/mail" || return 1
 	chmod 755 "$d/mail"
-	: >"$d/dovecot.log"
+	rm -f "$d/dovecot-failed.log"
 	for try in 1 2 3; do
+		: >"$d/dovecot.log"
 		_srv_dovecot_ports "$d" "$ssl" &&
 		    _srv_dovecot_conf "$d" "$ssl" "$mechs" "$extra" \
 		    >"$d/dovecot.conf" || return 1
-		echo "$ssl" >"$d/dovecot.ssl"
 		_srv_dovecot_run "$d" && return 0
 		# Most likely another test took a port between check and bind.
-		dovecot_stop "$d"
+		# Keep dovecot.log free of that attempt's errors.
+		_srv_dovecot_kill "$d"
+		cat "$d/dovecot.log" >>"$d/dovecot-failed.log"
 	done
-	_srv_err "dovecot did not start; dovecot.log:"
-	cat "$d/dovecot.log" >&2
+	_srv_err "dovecot did not start; its log:"
+	cat "$d/dovecot-failed.log" >&2
 	return 1
+}
+
+# Stop the master in DIR, if it runs, and its children.  The children get
+# SIGTERM together with the master: left to the master, the shutdown takes
+# a second (its log process lingers); and a login process blocked reading
+# settings from the dying config process would take five, so what is still
+# there after a second gets SIGKILL.  Fails if nothing was running.
+_srv_dovecot_kill()
+{
+	local pid kids k n=0
+
+	if ! _srv_alive "$1/run/master.pid" dovecot; then
+		rm -f "$1/run/master.pid"
+		return 1
+	fi
+	pid=$(cat "$1/run/master.pid")
+	kids=$(pgrep -P "$pid")
+	kill -TERM "$pid" $kids 2>/dev/null
+	while _srv_running "$pid"; do
+		n=$((n + 1))
+		if [ "$n" -eq 20 ]; then
+			for k in $kids; do
+				_srv_alive_pid "$k" dovecot &&
+				    kill -KILL "$k" 2>/dev/null
+			done
+		fi
+		[ "$n" -lt $((SRV_WAIT * 20)) ] || kill -KILL "$pid" 2>/dev/null
+		sleep 0.05
+	done
+	rm -f "$1/run/master.pid"
 }
 
 #
 # dovecot_stop DIR
 # Stop the instance and wait until its master and listeners are gone.
-# The children get SIGTERM together with the master: left to the master,
-# the shutdown takes a second (its log process lingers); and a login
-# process blocked reading settings from the dying config process would take
-# five, so what is still there after a second gets SIGKILL.
 #
 dovecot_stop()
 {
-	local d pid kids k n=0
+	local d
 
 	d=$(_srv_dir "$1") || return 1
-	[ -f "$d/ports.env" ] || return 0
-	if _srv_alive "$d/run/master.pid" dovecot; then
-		pid=$(cat "$d/run/master.pid")
-		kids=$(pgrep -P "$pid")
-		kill -TERM "$pid" $kids 2>/dev/null
-		while _srv_running "$pid"; do
-			n=$((n + 1))
-			if [ "$n" -eq 20 ]; then
-				for k in $kids; do
-					_srv_alive_pid "$k" dovecot &&
-					    kill -KILL "$k" 2>/dev/null
-				done
-			fi
-			[ "$n" -lt $((SRV_WAIT * 20)) ] ||
-			    kill -KILL "$pid" 2>/dev/null
-			sleep 0.05
-		done
-	fi
-	rm -f "$d/run/master.pid"
+	_srv_dovecot_kill "$d" || return 0
 	# Children may hold the listening sockets a moment after the master.
 	_srv_wait_free $(_srv_dovecot_portlist "$d")
 }
@@ -543,7 +586,7 @@ _srv_dovecot_restart()
 
 _srv_doveadm()
 {
-	local d=$1
+	local d="$1"
 
 	shift
 	doveadm -c "$d/dovecot.conf" "$@"
@@ -571,13 +614,15 @@ deliver()
 #
 deliver_many()
 {
-	local d user=$2 n=$3 size=${4:-2048} first src i f
+	local d user="$2" n="$3" size="${4:-2048}" first src i f
 
 	d=$(_srv_dir "$1") || return 1
 	case $n$size in
 	''|*[!0-9]*)	_srv_err "deliver_many: bad count or size"; return 1 ;;
 	esac
 	[ "$n" -gt 0 ] || return 0
+	[ -r "${SRV_LIBDIR:-}/mkmail.py" ] ||
+	    { _srv_err "set SRV_LIBDIR to regress/lib"; return 1; }
 	mkdir -p "$d/sent/$user" || return 1
 	first=$(cat "$d/sent/$user/next" 2>/dev/null || echo 1)
 	src=$d/sent/$user/import
@@ -740,7 +785,7 @@ socks_stop()
 #
 _srv_http_cmd()
 {
-	local d=$_srv_http_dir
+	local d="$_srv_http_dir"
 
 	{
 		echo "# Private test instance written by regress/lib/servers.sh."
@@ -834,8 +879,9 @@ with open(out, "ab", buffering=0) as f:
 	n=0
 	while [ ! -S "$d/log" ]; do
 		n=$((n + 1))
+		# Only the PID: before exec the command line is still ours.
 		if [ "$n" -ge $((SRV_WAIT * 20)) ] ||
-		    ! _srv_alive "$d/syslog.pid" srv-syslog; then
+		    ! _srv_running "$(cat "$d/syslog.pid")"; then
 			_srv_err "syslog listener did not start:"
 			cat "$d/syslog.log" >&2
 			syslog_stop "$d"

@@ -71,6 +71,30 @@ auth_reset(struct acct *a)
 	a->authmech = AUTH_AUTO;
 }
 
+/* as the audit trail and the servers spell them */
+static const char *
+mech_label(enum authmech mech)
+{
+	switch (mech) {
+	case AUTH_SCRAM_SHA256:
+		return "SCRAM-SHA-256";
+	case AUTH_PLAIN:
+		return "PLAIN";
+	case AUTH_LOGIN:
+		return "LOGIN";
+	case AUTH_XOAUTH2:
+		return "XOAUTH2";
+	case AUTH_OAUTHBEARER:
+		return "OAUTHBEARER";
+	case AUTH_APOP:
+		return "APOP";
+	case AUTH_USER:
+		return "USER";
+	default:
+		return "none";
+	}
+}
+
 static int
 offered(const char *caps, const char *cap)
 {
@@ -338,11 +362,11 @@ auth_result(struct acct *a, struct imsg *imsg)
 		/* success without the server's proof: do not believe it */
 		log_audit("login", "account=%s server=%s mechanism=%s "
 		    "result=unverified", a->conf.name, a->conf.host,
-		    authmech_name(a->authmech));
+		    mech_label(a->authmech));
 	} else
 		log_audit("login", "account=%s server=%s mechanism=%s "
 		    "result=%s%s%s%s", a->conf.name, a->conf.host,
-		    authmech_name(a->authmech), ok ? "ok" : "failed",
+		    mech_label(a->authmech), ok ? "ok" : "failed",
 		    ok ? "" : " reason=\"", ok ? "" : text, ok ? "" : "\"");
 	auth_reset(a);
 }

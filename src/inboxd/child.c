@@ -69,6 +69,7 @@ child_set_parent(struct imsgev *iev)
 {
 	parent_iev = iev;
 	log_setsink(child_log_sink);
+	log_libevent();
 }
 
 /*

@@ -149,8 +149,10 @@ fetch_io_timeout(struct fetch *f, int secs)
 static void
 conn_close(struct fetch *f)
 {
-	event_del(&f->rev);
-	event_del(&f->wev);
+	if (f->fd != -1) {
+		event_del(&f->rev);
+		event_del(&f->wev);
+	}
 	evtimer_del(&f->iotimer);
 	if (f->tls != NULL) {
 		(void)tls_close(f->tls);

@@ -58,6 +58,7 @@ struct entry {
 
 struct imap {
 	struct imap_parser	*p;
+	int			 infeed;	/* inside imap_parser_feed */
 	enum istate		 st;
 	uint32_t		 tagn;
 	char			 tag[16];	/* the one command awaited */
@@ -167,15 +168,25 @@ imap_start(struct fetch *f)
 static int
 imap_input(struct fetch *f, const char *buf, size_t len)
 {
-	struct imap	*im = IM(f);
-	char		 vis[256];
+	struct imap		*im = IM(f);
+	struct imap_parser	*p = im->p;
+	char			 vis[256];
+	int			 r;
 
-	if (imap_parser_feed(im->p, buf, len) == -1) {
+	/* a callback may end the session: the parser is freed after */
+	im->infeed = 1;
+	r = imap_parser_feed(p, buf, len);
+	im->infeed = 0;
+	if (r == -1 && f->fd != -1)
 		fetch_fail(f, "IMAP protocol error: %s",
-		    vis_str(vis, sizeof(vis), imap_parser_error(im->p)));
+		    vis_str(vis, sizeof(vis), imap_parser_error(p)));
+	if (f->fd == -1) {
+		imap_parser_free(p);
+		if (im->p == p)
+			im->p = NULL;
 		return -1;
 	}
-	return f->fd == -1 ? -1 : 0;
+	return 0;
 }
 
 /* --- sequence sets --- */
@@ -683,8 +694,13 @@ imap_body_begin(void *arg, uint32_t msgno, uint64_t len, uint32_t uid)
 	struct fetch	*f = arg;
 	struct imap	*im = IM(f);
 
-	if (im->st != I_FETCH)
+	if (f->fd == -1 || im->st != I_FETCH)
 		return;		/* a body we did not ask for: ignored */
+	if (im->inbody) {
+		/* two bodies in one response: keep neither */
+		store_msg_abort(f, im->bseq);
+		im->incomplete = 1;
+	}
 	im->inbody = 1;
 	im->bseq = ++f->seq;
 	im->blen = len;
@@ -697,7 +713,7 @@ imap_body_data(void *arg, const char *data, size_t len)
 	struct fetch	*f = arg;
 	struct imap	*im = IM(f);
 
-	if (im->inbody)
+	if (im->inbody && f->fd != -1)
 		store_msg_data(f, data, len);
 }
 
@@ -1011,7 +1027,7 @@ imap_reset(struct fetch *f)
 		freezero(im->pending_ir, strlen(im->pending_ir));
 		im->pending_ir = NULL;
 	}
-	if (im->p != NULL) {
+	if (im->p != NULL && !im->infeed) {
 		imap_parser_free(im->p);
 		im->p = NULL;
 	}

@@ -33,14 +33,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IMAP_LINE_MAX		(64 * 1024)	/* one response, literals excluded */
-#define IMAP_LITERAL_MAX	(64 * 1024)	/* literal kept in memory */
-#define IMAP_DEPTH_MAX		16
+/* a response, literals excluded */
+#define IMAP_LINE_MAX		(64 * 1024)
+/* a literal that is not a body */
+#define IMAP_LITERAL_MAX	(64 * 1024)
+#define IMAP_DEPTH_MAX		16		/* nested parentheses */
 #define IMAP_TEXT_MAX		1024
 #define IMAP_DATA_MAX		8192
 
-enum imap_kind { IMAP_TAGGED, IMAP_UNTAGGED, IMAP_CONTINUE };
-enum imap_status { IMAP_NONE, IMAP_OK, IMAP_NO, IMAP_BAD, IMAP_BYE, IMAP_PREAUTH };
+enum imap_kind {
+	IMAP_TAGGED,
+	IMAP_UNTAGGED,
+	IMAP_CONTINUE
+};
+
+enum imap_status {
+	IMAP_NONE,
+	IMAP_OK,
+	IMAP_NO,
+	IMAP_BAD,
+	IMAP_BYE,
+	IMAP_PREAUTH
+};
 
 /*
  * One parsed response.  Every string is NUL-terminated and holds no NUL;
@@ -50,36 +64,39 @@ enum imap_status { IMAP_NONE, IMAP_OK, IMAP_NO, IMAP_BAD, IMAP_BYE, IMAP_PREAUTH
 struct imap_resp {
 	enum imap_kind	 kind;
 	char		 tag[32];		/* tagged only */
-	enum imap_status status;		/* OK/NO/BAD/BYE/PREAUTH, else NONE */
-	char		 code[32];		/* resp-text-code atom, upper case, "" if none */
-	uint64_t	 codenum;		/* first numeric argument of the code */
+	enum imap_status status;		/* IMAP_NONE if no status */
+	/* resp-text-code: [UIDVALIDITY 7] gives "UIDVALIDITY", 7, "7" */
+	char		 code[32];		/* upper case, or "" */
+	uint64_t	 codenum;		/* first numeric argument */
 	int		 has_codenum;
-	char		 codeargs[IMAP_DATA_MAX];	/* the code's arguments, runs of spaces made one */
-	char		 text[IMAP_TEXT_MAX];	/* resp text after the code */
-	uint32_t	 num;			/* "* 23 EXISTS": 23 */
+	char		 codeargs[IMAP_DATA_MAX];
+	char		 text[IMAP_TEXT_MAX];	/* after the code */
+	/* "* 23 EXISTS": 23, "EXISTS"; name is "" in status responses */
+	uint32_t	 num;
 	int		 has_num;
-	char		 name[32];		/* untagged keyword, upper case; "" for status responses */
-	char		 data[IMAP_DATA_MAX];	/* rest of a non-FETCH untagged response */
+	char		 name[32];		/* upper case */
+	/* the rest of an untagged response other than FETCH and status */
+	char		 data[IMAP_DATA_MAX];
 	/* FETCH items seen in this response */
 	int		 has_uid;
 	uint32_t	 uid;
 	int		 has_size;
 	uint64_t	 size;			/* RFC822.SIZE */
-	int		 has_body;		/* a body value went through the callbacks */
-	int		 body_nil;		/* ... and it was NIL */
-	char		 hdrfield[1024];	/* BODY[HEADER.FIELDS (...)] value, cut to fit */
+	int		 has_body;		/* body called back */
+	int		 body_nil;		/* ... and was NIL */
+	char		 hdrfield[1024];	/* BODY[HEADER.FIELDS ()] */
 	int		 has_hdrfield;
-	uint64_t	 hdrfield_len;		/* its full length, even if cut */
-	char		 cont[IMAP_DATA_MAX];	/* continuation: the text after "+ " */
-	int		 truncated;		/* some string above was cut to fit */
+	uint64_t	 hdrfield_len;		/* length before cut */
+	char		 cont[IMAP_DATA_MAX];	/* "+ text": text */
+	int		 truncated;		/* some string was cut */
 };
 
 struct imap_cb {
 	/* a FETCH body value begins; uid is 0 if UID has not come yet */
-	void	(*body_begin)(void *, uint32_t msgno, uint64_t len, uint32_t uid);
+	void	(*body_begin)(void *, uint32_t, uint64_t, uint32_t);
 	void	(*body_data)(void *, const char *, size_t);
 	void	(*body_end)(void *);
-	/* a complete response has been parsed */
+	/* a complete response, after the body_end of its bodies */
 	void	(*response)(void *, struct imap_resp *);
 };
 
@@ -87,7 +104,8 @@ struct imap_parser;
 
 struct imap_parser	*imap_parser_new(const struct imap_cb *, void *);
 void		 imap_parser_free(struct imap_parser *);
-int		 imap_parser_feed(struct imap_parser *, const char *, size_t);
+int		 imap_parser_feed(struct imap_parser *, const char *,
+		    size_t);
 const char	*imap_parser_error(const struct imap_parser *);
 int		 imap_parser_midresponse(const struct imap_parser *);
 

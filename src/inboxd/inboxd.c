@@ -309,7 +309,9 @@ main(int argc, char *argv[])
 	int			 ch, debug = 0, noaction = 0, verbose = 0;
 	const char		*conffile = INBOXD_CONF;
 	ssize_t			 n;
+	extern char		**environ;
 
+	setproctitle_init(argc, argv, environ);
 	for (ch = 1; ch < argc - 1; ch++)
 		if (strcmp(argv[ch], "-X") == 0)
 			child_exec_main(argc, argv, role_parse(argv[ch + 1]));
@@ -367,6 +369,7 @@ main(int argc, char *argv[])
 	    conffile, 0U);
 
 	event_init();
+	log_libevent();
 	parent_signals();
 	parent_start_children();
 	event_dispatch();

@@ -21,6 +21,8 @@
 #include <syslog.h>
 #include <time.h>
 
+#include <event.h>
+
 #include "log.h"
 
 static int	 debug;
@@ -38,6 +40,22 @@ log_init(int n_debug, int facility)
 	if (!debug)
 		openlog("inboxd", LOG_PID | LOG_NDELAY, facility);
 	tzset();
+}
+
+/* libevent's own complaints go where ours go, never to a raw stderr */
+static void
+log_libevent_cb(int severity, const char *msg)
+{
+	if (severity == EVENT_LOG_DEBUG)
+		log_debug("libevent: %s", msg);
+	else
+		log_warnx("libevent: %s", msg);
+}
+
+void
+log_libevent(void)
+{
+	event_set_log_callback(log_libevent_cb);
 }
 
 void

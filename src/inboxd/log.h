@@ -25,6 +25,7 @@
 
 void	 log_init(int, int);		/* foreground?, syslog facility */
 void	 log_procinit(const char *);	/* name prefixed to each line */
+void	 log_libevent(void);		/* route libevent's messages here */
 void	 log_setverbose(int);
 int	 log_getverbose(void);
 /* children: hand each formatted line to this instead of syslog/stderr */

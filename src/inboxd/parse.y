@@ -89,7 +89,7 @@ enum opt {
 	O_HOST,
 	O_PORT,
 	O_TLS,
-	O_NOVERIFY,
+	O_NOVERIFY,		/* O_NOVERIFY to O_CA need TLS */
 	O_FPR,
 	O_CA,
 	O_CRED,
@@ -127,6 +127,11 @@ struct mapping {
 int			 yylex(void);
 void			 yyerror(const char *);
 int			 yyparse(void);
+
+/* byacc passes a trace message the destructor has no use for */
+#define YYDESTRUCT_DECL() \
+	yydestruct(const char *msg __attribute__((__unused__)), int psymb, \
+	    YYSTYPE *val)
 
 static int		 lex(void);
 static int		 lexword(int);

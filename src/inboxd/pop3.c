@@ -59,6 +59,7 @@ struct pmsg {
 
 struct pop3 {
 	struct pop3_parser	*p;
+	int			 infeed;	/* inside pop3_parser_feed */
 	enum pstate		 st;
 	char			 caps[4096];	/* synthesized: "USER AUTH=X" */
 	int			 capa_ok;
@@ -148,15 +149,25 @@ pop3_start(struct fetch *f)
 static int
 pop3_input(struct fetch *f, const char *buf, size_t len)
 {
-	struct pop3	*pp = PP(f);
-	char		 vis[256];
+	struct pop3		*pp = PP(f);
+	struct pop3_parser	*p = pp->p;
+	char			 vis[256];
+	int			 r;
 
-	if (pop3_parser_feed(pp->p, buf, len) == -1) {
+	/* a callback may end the session: the parser is freed after */
+	pp->infeed = 1;
+	r = pop3_parser_feed(p, buf, len);
+	pp->infeed = 0;
+	if (r == -1 && f->fd != -1)
 		fetch_fail(f, "POP3 protocol error: %s",
-		    vis_str(vis, sizeof(vis), pop3_parser_error(pp->p)));
+		    vis_str(vis, sizeof(vis), pop3_parser_error(p)));
+	if (f->fd == -1) {
+		pop3_parser_free(p);
+		if (pp->p == p)
+			pp->p = NULL;
 		return -1;
 	}
-	return f->fd == -1 ? -1 : 0;
+	return 0;
 }
 
 static void
@@ -752,6 +763,8 @@ pop3_data(void *arg, const char *data, size_t len)
 	struct pop3	*pp = PP(f);
 	char		 line[POP3_LINE_MAX + 1];
 
+	if (f->fd == -1)
+		return;
 	if (pp->st == P_RETR && pp->inbody) {
 		store_msg_data(f, data, len);
 		pp->blen += len;
@@ -836,8 +849,10 @@ pop3_reset(struct fetch *f)
 		store_msg_abort(f, pp->msgs[pp->cur].seq);
 		pp->inbody = 0;
 	}
-	pop3_parser_free(pp->p);
-	pp->p = NULL;
+	if (!pp->infeed) {
+		pop3_parser_free(pp->p);
+		pp->p = NULL;
+	}
 	pp->st = P_NONE;
 	pp->nmsgs = 0;
 }

@@ -15,6 +15,7 @@
  */
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -31,7 +32,7 @@
 #define BATCH_MSGS	512		/* commit after this many messages */
 #define BATCH_BYTES	(32 * 1024 * 1024)
 #define BATCH_MSECS	50		/* or this long after the first */
-#define MSG_LIMIT	(1024ULL * 1024 * 1024)	/* hard cap per message */
+#define MSG_LIMIT	1000000000ULL	/* SQLite's largest blob */
 #define ACK_CHUNK	2000
 #define HAVE_MAX	4000		/* keys in one query */
 
@@ -149,6 +150,8 @@ feeder_attach(struct imsg *imsg)
 			break;
 	if (f != NULL)
 		feeder_free(f);	/* a restarted fetcher replaces its old channel */
+	/* the account row must not ride on a batch that may yet fail */
+	batch_commit();
 	if ((acc = db_account(db, name)) == -1) {
 		log_warnx("account %s: %s", name, db_error(db));
 		close(fd);
@@ -624,6 +627,7 @@ store_main(const struct childenv *cenv)
 		fatalx("sqlite3_initialize");
 	sqlite3_randomness(sizeof(seed), &seed);
 	sandbox_enter(cenv);
+	umask(077);
 	if ((db = db_open(dbpath, err, sizeof(err))) == NULL)
 		fatalx("database %s: %s", dbpath, err);
 	sandbox_filter(ROLE_STORE);

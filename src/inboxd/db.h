@@ -1,0 +1,135 @@
+/*
+ * Copyright (c) 2026 The inboxd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The SQLite layer of the store process, the only process that opens the
+ * database.  Every function reports failure with -1 (or NULL) and leaves
+ * the reason in db_error().
+ *
+ * A message is stored once per key:
+ *	IMAP	(account, mailbox, uidvalidity, uid), uidl NULL
+ *	POP3	(account, uidl)
+ * A POP3 server without UIDL is deduplicated by content: the caller
+ * passes uidl = NULL and mailbox = NULL and the key becomes
+ * "sha256:<hex of the message>": a message fetched again after a crash
+ * between our commit and the server's DELE is then recognised, at the
+ * price that two byte-identical messages from such a server are stored
+ * once.
+ *
+ * Writes go into the batch opened by db_begin() and become durable at
+ * db_commit() (WAL, synchronous=FULL).  Outside a batch each write is its
+ * own durable transaction.  If SQLite abandons a batch on its own (I/O
+ * error, disk full), every later write and the commit of that batch fail:
+ * nothing of it may be acknowledged.
+ */
+
+#ifndef INBOXD_DB_H
+#define INBOXD_DB_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define DB_MSGID_LEN	999	/* longest Message-ID kept (998) + NUL */
+
+struct db;
+
+struct db_msg {
+	int64_t		 account;	/* accounts.id */
+	const char	*mailbox;	/* IMAP mailbox, "" for POP3 */
+	uint32_t	 uidvalidity;	/* IMAP, 0 for POP3 */
+	uint32_t	 uid;		/* IMAP, 0 for POP3 */
+	const char	*uidl;		/* POP3 key, NULL for IMAP */
+	const void	*raw;
+	size_t		 len;
+	time_t		 received;
+};
+
+/* one row of db_list(); the strings are valid during the callback only */
+struct db_row {
+	int64_t		 id;
+	const char	*mailbox;
+	uint32_t	 uidvalidity;
+	uint32_t	 uid;
+	const char	*uidl;		/* NULL for IMAP */
+	uint64_t	 size;
+	const char	*message_id;	/* NULL if the message has none */
+	time_t		 received;
+	int		 seen;
+};
+
+struct db	*db_open(const char *, char *, size_t);
+void		 db_close(struct db *);
+const char	*db_error(struct db *);		/* last error text */
+
+/* id, created if missing; -1 on error.  Best called outside a batch. */
+int64_t		 db_account(struct db *, const char *);
+
+int		 db_begin(struct db *);		/* BEGIN IMMEDIATE; 0/-1 */
+/* COMMIT; 0/-1 (on -1 the caller must treat the whole batch as not stored) */
+int		 db_commit(struct db *);
+int		 db_rollback(struct db *);	/* 0/-1; 0 if none was open */
+int		 db_in_transaction(struct db *);	/* a batch is open */
+
+/*
+ * 1 inserted, 0 already there (same key: idempotent), -1 error.  A
+ * failed insert inside a batch leaves the rest of the batch intact.
+ */
+int		 db_insert(struct db *, const struct db_msg *);
+int		 db_have_uid(struct db *, int64_t, const char *, uint32_t,
+		    uint32_t);				/* 1/0/-1 */
+int		 db_have_uidl(struct db *, int64_t, const char *); /* 1/0/-1 */
+
+/* mailbox sync state: 1 found, 0 none, -1 error */
+int		 db_mailbox_get(struct db *, int64_t, const char *,
+		    uint32_t *, uint32_t *);
+int		 db_mailbox_set(struct db *, int64_t, const char *, uint32_t,
+		    uint32_t);				/* upsert; 0/-1 */
+
+/*
+ * UIDVALIDITY changed: re-key one stored message of (account, mailbox,
+ * olduv) with this Message-ID and size to (newuv, newuid).  1 re-keyed,
+ * 0 no match (or the new key is already stored), -1 error.  A message
+ * no longer has olduv once re-keyed, so it is re-keyed at most once.
+ */
+int		 db_rekey(struct db *, int64_t, const char *, uint32_t,
+		    const char *, uint64_t, uint32_t, uint32_t);
+
+int64_t		 db_count(struct db *, int64_t);	/* -1 on error */
+
+/* one raw message: 0 ok (*buf malloc'd, free it), 1 not found, -1 error */
+int		 db_raw(struct db *, int64_t, void **, size_t *);
+
+/*
+ * An account's messages, newest first, skipping offset and stopping after
+ * limit rows (a negative limit: no limit).  The callback returns 0 to go
+ * on, -1 to stop with an error; it must not call other db functions.
+ * Returns the number of rows seen, or -1.
+ */
+int64_t		 db_list(struct db *, int64_t, int64_t, int64_t,
+		    int (*)(const struct db_row *, void *), void *);
+
+/*
+ * The Message-ID header value of a raw message into buf: 1 found, 0
+ * absent or unreadable.  Only the header section is scanned, at most the
+ * first 256 KiB; the value is unfolded and trimmed, angle brackets kept.
+ * Needs no database: a fetcher may use it to match db_rekey().
+ */
+int		 db_message_id(const void *, size_t, char *, size_t);
+
+#endif /* INBOXD_DB_H */
