@@ -38,8 +38,7 @@
 #define S5_DOMAIN	0x03
 #define S5_IPV6		0x04
 
-/* how much of an HTTP status line an error message shows */
-#define HTTP_SHOW	160
+#define HTTP_REFUSED	"HTTP proxy refused: "
 
 #define VIS_FLAGS	(VIS_CSTYLE | VIS_NL | VIS_TAB | VIS_OCTAL | VIS_DQ)
 
@@ -48,7 +47,7 @@ enum state {
 	ST_S5_METHOD,		/* greeting sent, awaiting the method */
 	ST_S5_AUTH,		/* username/password sent, awaiting status */
 	ST_S5_REPLY,		/* CONNECT sent, awaiting the reply */
-	ST_HTTP_STATUS,		/* CONNECT sent, awaiting the status line */
+	ST_HTTP_STATUS,		/* CONNECT sent, awaiting the status */
 	ST_HTTP_HEADERS,	/* 2xx, awaiting the end of the headers */
 	ST_DONE,
 	ST_ERROR
@@ -80,7 +79,10 @@ fail(struct proxy *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(p->error, sizeof(p->error), fmt, ap);
 	va_end(ap);
+	/* nothing is to be sent, and no secret kept */
 	explicit_bzero(p->pass, sizeof(p->pass));
+	explicit_bzero(p->out, sizeof(p->out));
+	p->outlen = 0;
 	p->state = ST_ERROR;
 	return PROXY_ERROR;
 }
@@ -93,15 +95,15 @@ hostname_char(char c)
 }
 
 /*
- * Store the host without IPv6 brackets and say what it is; addr gets
- * the address of a literal.  Anything but a plain host name or an
- * address literal is refused: the name goes into a CONNECT line.
+ * Store the host without IPv6 brackets and say what it is.  Anything
+ * but a plain host name or an address literal is refused: the name goes
+ * into a CONNECT line.
  */
 static int
-host_set(struct proxy *p, const char *host, enum host_kind *kind,
-    unsigned char *addr)
+host_set(struct proxy *p, const char *host, enum host_kind *kind)
 {
-	size_t	 len, i;
+	unsigned char	 addr[16];
+	size_t		 len, i;
 
 	len = strlen(host);
 	if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
@@ -259,7 +261,6 @@ enum proxy_result
 proxy_start(struct proxy *p, enum proxy_type type, const char *host,
     uint16_t port, const char *user, const char *pass)
 {
-	unsigned char	 addr[16];
 	enum host_kind	 kind;
 
 	explicit_bzero(p, sizeof(*p));
@@ -267,7 +268,7 @@ proxy_start(struct proxy *p, enum proxy_type type, const char *host,
 	p->port = port;
 	if (type != PROXY_SOCKS5 && type != PROXY_HTTP)
 		return fail(p, "unknown proxy type %d", (int)type);
-	if (host == NULL || host_set(p, host, &kind, addr) == -1)
+	if (host == NULL || host_set(p, host, &kind) == -1)
 		return fail(p, "cannot ask a proxy for this host: not a "
 		    "host name or IP address of at most 255 bytes");
 	if (port == 0)
@@ -408,22 +409,26 @@ s5_input(struct proxy *p, const unsigned char *buf, size_t len,
 }
 
 /*
- * Escape at most HTTP_SHOW bytes of proxy text into dst, cutting only
- * between escapes.
+ * Escape proxy text into dst, cutting only between escapes and saying
+ * so with "...".
  */
 static void
 vis_text(char *dst, size_t dstsz, const unsigned char *src, size_t len)
 {
-	char	 one[16], *d = dst, *end = dst + dstsz;
-	size_t	 i, n;
+	char	 one[16], *d = dst;
+	size_t	 i, n, room;
 
 	*d = '\0';
-	for (i = 0; i < len && i < HTTP_SHOW; i++) {
+	for (i = 0; i < len; i++) {
 		(void)vis(one, src[i], VIS_FLAGS, i + 1 < len ? src[i + 1] :
 		    '\0');
 		n = strlen(one);
-		if (n >= (size_t)(end - d))
-			break;
+		room = dstsz - (d - dst);
+		/* unless this is the last byte, keep room for "..." */
+		if (n + (i + 1 < len ? 3 : 0) >= room) {
+			(void)strlcpy(d, "...", room);
+			return;
+		}
 		memcpy(d, one, n + 1);
 		d += n;
 	}
@@ -448,7 +453,8 @@ http_status(struct proxy *p)
 	static const char	 prefix[] = "HTTP/1.";
 	const unsigned char	*in = p->in;
 	size_t			 i = p->inlen - 1, n;
-	char			 line[HTTP_SHOW * 4 + 1];
+	char			 line[sizeof(p->error) -
+				    sizeof(HTTP_REFUSED "\"\"") + 1];
 
 	/* the first bytes tell a non-HTTP peer at once */
 	if (i < sizeof(prefix) - 1 && in[i] != (unsigned char)prefix[i])
@@ -466,7 +472,7 @@ http_status(struct proxy *p)
 		return http_malformed(p);
 	if (in[9] != '2') {
 		vis_text(line, sizeof(line), in, n);
-		return fail(p, "HTTP proxy refused: \"%s\"", line);
+		return fail(p, HTTP_REFUSED "\"%s\"", line);
 	}
 	p->state = ST_HTTP_HEADERS;
 	return PROXY_MORE;

@@ -55,16 +55,16 @@ enum proxy_result { PROXY_MORE, PROXY_SEND, PROXY_DONE, PROXY_ERROR };
 
 struct proxy {
 	enum proxy_type	 type;
-	int		 state;			/* private */
-	char		 host[256];		/* mail server, unresolved */
+	int		 state;		/* private */
+	char		 host[256];	/* mail server, unresolved */
 	uint16_t	 port;
-	char		 user[256];		/* "" = no authentication */
-	char		 pass[256];		/* wiped once used */
+	char		 user[256];	/* "" = no authentication */
+	char		 pass[256];	/* wiped once used */
 	unsigned char	 out[PROXY_BUF];	/* bytes to send now */
 	size_t		 outlen;
-	unsigned char	 in[PROXY_BUF];		/* part of a reply */
+	unsigned char	 in[PROXY_BUF];	/* part of a reply */
 	size_t		 inlen;
-	char		 error[256];		/* set on PROXY_ERROR */
+	char		 error[256];	/* set on PROXY_ERROR */
 };
 
 /*

@@ -529,7 +529,7 @@ static int
 msg_rekey(struct feeder *f, struct imsg *imsg)
 {
 	struct msgin	 m;
-	char		 mailbox[MAILBOX_LEN], msgid[1024];
+	char		 mailbox[MAILBOX_LEN], field[1024], msgid[DB_MSGID_LEN + 1];
 	uint32_t	 olduv, newuv, uid;
 	uint64_t	 size;
 
@@ -539,9 +539,12 @@ msg_rekey(struct feeder *f, struct imsg *imsg)
 	m_get_u32(&m, &newuv);
 	m_get_u32(&m, &uid);
 	m_get_u64(&m, &size);
-	m_get_string(&m, msgid, sizeof(msgid));
+	m_get_string(&m, field, sizeof(field));
 	if (m_end(&m) == -1)
 		return -1;
+	/* the server's "Message-ID: <...>" lines, read as the store reads them */
+	if (db_message_id(field, strlen(field), msgid, sizeof(msgid)) != 1)
+		return 0;
 	if (batch_begin() == -1)
 		return 0;
 	if (db_rekey(db, f->account, mailbox, olduv, msgid, size, newuv,

@@ -1,0 +1,286 @@
+#! /usr/bin/env atf-sh
+#
+# Copyright (c) 2026 The inboxd authors
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+
+# POP3 accounts against a real Dovecot.
+
+IXD_LIB="$(atf_get_srcdir)/../lib"
+IXD="$IXD_LIB/ixd"
+. "$IXD_LIB/servers.sh"
+. "$IXD_LIB/inboxd.sh"
+
+pop_setup() {
+	srv_ca "$PWD"
+	dovecot_start "$PWD" "$@" || atf_fail "dovecot did not start"
+	. "$PWD/ports.env"
+	ixd_conf "$PWD"
+	ixd_cred "$PWD" alice alice secret-alice-pw
+}
+
+pop_cleanup() {
+	ixd_stop "$PWD"
+	srv_stop_all "$PWD"
+}
+
+same_hashes() {
+	ixd_hashes "$PWD" "$1" > db.hashes
+	atf_check -s exit:0 cmp server.hashes db.hashes
+}
+
+no_duplicates() {
+	atf_check -s exit:0 -o inline:"0\n" "$IXD" ixd_sql "$PWD" "select
+	    count(*) from (select sha256 from messages group by account_id,
+	    sha256 having count(*) > 1)"
+}
+
+# messages with lines that start with a dot, to exercise byte-stuffing
+dotted_mail() {
+	i=0
+	while [ $i -lt "$1" ]; do
+		i=$((i + 1))
+		printf 'From: a@example.org\r\nTo: alice@example.org\r\n'\
+'Subject: dots %d\r\nMessage-ID: <dots%d@example.org>\r\n\r\n'\
+'.leading dot\r\n..two dots\r\n.\r\n. space\r\nend\r\n' $i $i > d$i.eml
+		deliver "$PWD" alice d$i.eml
+	done
+}
+
+atf_test_case keep cleanup
+keep_head() {
+	atf_set "descr" "keep with UIDL: byte-identical, second run stores nothing"
+	atf_set "require.user" "root"
+}
+keep_body() {
+	pop_setup
+	deliver_many "$PWD" alice 12 3000
+	dotted_mail 2
+	mailbox_hashes "$PWD" alice > server.hashes
+	ixd_account "$PWD" box pop3 "$POP3S_PORT" 'credential "alice"' \
+	    "tls ca \"$PWD/ca.pem\"" keep 'check manual'
+	ixd_start "$PWD"
+	atf_check -s exit:0 -o ignore "$IXD" ixd_ctl "$PWD" check box
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 14
+	same_hashes box
+	atf_check -s exit:0 -o inline:"14\n" "$IXD" mailbox_count "$PWD" alice
+	# the second check finds everything known: nothing new, nothing twice
+	atf_check -s exit:0 -o ignore "$IXD" ixd_ctl "$PWD" check box
+	atf_check -s exit:0 "$IXD" ixd_wait 20 eval \
+	    "[ \$(grep -c 'event=login account=box' $PWD/inboxd.log) = 2 ]"
+	sleep 1
+	atf_check_equal "$(ixd_count "$PWD" box)" 14
+	no_duplicates
+	atf_check -s exit:0 -o inline:"14\n" "$IXD" mailbox_count "$PWD" alice
+}
+keep_cleanup() {
+	pop_cleanup
+}
+
+atf_test_case delete cleanup
+delete_head() {
+	atf_set "descr" "delete: server empty, all stored byte-identical"
+	atf_set "require.user" "root"
+}
+delete_body() {
+	pop_setup
+	deliver_many "$PWD" alice 25 4000
+	dotted_mail 1
+	mailbox_hashes "$PWD" alice > server.hashes
+	ixd_account "$PWD" box pop3 "$POP3S_PORT" 'credential "alice"' \
+	    "tls ca \"$PWD/ca.pem\"" delete 'check every 1h'
+	ixd_start "$PWD"
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 26
+	atf_check -s exit:0 "$IXD" ixd_wait 10 eval \
+	    "[ \$(mailbox_count $PWD alice) = 0 ]"
+	same_hashes box
+	atf_check -s exit:0 grep -q 'event=deleted account=box uidl=' \
+	    inboxd.log
+}
+delete_cleanup() {
+	pop_cleanup
+}
+
+atf_test_case stls cleanup
+stls_head() {
+	atf_set "descr" "STLS on the plain port, verified"
+	atf_set "require.user" "root"
+}
+stls_body() {
+	pop_setup
+	deliver_many "$PWD" alice 3 1500
+	ixd_account "$PWD" box pop3 "$POP3_PORT" 'credential "alice"' \
+	    starttls "tls ca \"$PWD/ca.pem\""
+	ixd_start "$PWD"
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 3
+	atf_check -s exit:0 grep -q 'event=tls account=box .*verify=ok' \
+	    inboxd.log
+}
+stls_cleanup() {
+	pop_cleanup
+}
+
+atf_test_case no_stls cleanup
+no_stls_head() {
+	atf_set "descr" "starttls asked, server without STLS: refused"
+	atf_set "require.user" "root"
+}
+no_stls_body() {
+	pop_setup -n
+	deliver_many "$PWD" alice 2 1500
+	ixd_account "$PWD" box pop3 "$POP3_PORT" 'credential "alice"' starttls
+	ixd_start "$PWD"
+	atf_check -s exit:0 "$IXD" ixd_wait 20 grep -q \
+	    'event=starttls-missing' inboxd.log
+	atf_check_equal "$(ixd_count "$PWD" box)" 0
+}
+no_stls_cleanup() {
+	pop_cleanup
+}
+
+atf_test_case wrong_password cleanup
+wrong_password_head() {
+	atf_set "descr" "a wrong password shows in the account state"
+	atf_set "require.user" "root"
+}
+wrong_password_body() {
+	pop_setup
+	printf 'wrong\n' > alice.pass
+	deliver_many "$PWD" alice 2 1500
+	ixd_account "$PWD" box pop3 "$POP3S_PORT" 'credential "alice"' \
+	    "tls ca \"$PWD/ca.pem\""
+	ixd_start "$PWD"
+	atf_check -s exit:0 "$IXD" ixd_wait 20 eval "$INBOXCTL -s \
+	    $PWD/inboxd.sock show accounts | grep -q 'authentication failed'"
+	atf_check -s exit:0 grep -q 'event=login account=box .*result=failed' \
+	    inboxd.log
+	atf_check_equal "$(ixd_count "$PWD" box)" 0
+}
+wrong_password_cleanup() {
+	pop_cleanup
+}
+
+mech_test() {
+	pop_setup
+	sed -i '/^credential/,$d' inboxd.conf
+	cat >> inboxd.conf <<EOC
+credential "alice" {
+	user "alice"
+	password file "$PWD/alice.pass"
+	mechanism $1
+}
+EOC
+	deliver_many "$PWD" alice 2 1500
+	ixd_account "$PWD" box pop3 "$POP3S_PORT" 'credential "alice"' \
+	    "tls ca \"$PWD/ca.pem\""
+	ixd_start "$PWD"
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 2
+	atf_check -s exit:0 grep -q \
+	    "event=login account=box server=127.0.0.1 mechanism=$2 result=ok" \
+	    inboxd.log
+}
+
+atf_test_case auth_user cleanup
+auth_user_head() {
+	atf_set "require.user" "root"
+}
+auth_user_body() {
+	mech_test user USER
+}
+auth_user_cleanup() {
+	pop_cleanup
+}
+
+atf_test_case auth_scram cleanup
+auth_scram_head() {
+	atf_set "require.user" "root"
+}
+auth_scram_body() {
+	mech_test scram-sha-256 SCRAM-SHA-256
+}
+auth_scram_cleanup() {
+	pop_cleanup
+}
+
+atf_test_case auth_plain cleanup
+auth_plain_head() {
+	atf_set "require.user" "root"
+}
+auth_plain_body() {
+	mech_test plain PLAIN
+}
+auth_plain_cleanup() {
+	pop_cleanup
+}
+
+atf_test_case max_size cleanup
+max_size_head() {
+	atf_set "descr" "max-size is checked with LIST; big ones stay"
+	atf_set "require.user" "root"
+}
+max_size_body() {
+	pop_setup
+	deliver_many "$PWD" alice 2 1000
+	deliver_many "$PWD" alice 1 50000
+	ixd_account "$PWD" box pop3 "$POP3S_PORT" 'credential "alice"' \
+	    "tls ca \"$PWD/ca.pem\"" delete 'max-size 10K'
+	ixd_start "$PWD"
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 2
+	atf_check -s exit:0 "$IXD" ixd_wait 10 eval \
+	    "[ \$(mailbox_count $PWD alice) = 1 ]"
+	atf_check -s exit:0 grep -q 'event=skipped-oversize account=box' \
+	    inboxd.log
+}
+max_size_cleanup() {
+	pop_cleanup
+}
+
+atf_test_case kill_store cleanup
+kill_store_head() {
+	atf_set "descr" "kill -9 of the store mid-fetch, delete mode"
+	atf_set "require.user" "root"
+	atf_set "timeout" "200"
+}
+kill_store_body() {
+	pop_setup
+	deliver_many "$PWD" alice 400 20000
+	mailbox_hashes "$PWD" alice > server.hashes
+	ixd_account "$PWD" box pop3 "$POP3S_PORT" 'credential "alice"' \
+	    "tls ca \"$PWD/ca.pem\"" delete 'check every 1h'
+	ixd_start "$PWD"
+	atf_check -s exit:0 "$IXD" ixd_wait 30 eval \
+	    "[ \$(ixd_count $PWD box) -gt 0 ]"
+	kill -9 "$(ixd_child "$PWD" store)"
+	echo "killed store at $(ixd_count "$PWD" box) stored"
+	atf_check -s exit:0 "$IXD" ixd_wait 90 ixd_count_is "$PWD" box 400
+	atf_check -s exit:0 "$IXD" ixd_wait 30 eval \
+	    "[ \$(mailbox_count $PWD alice) = 0 ]"
+	same_hashes box
+	no_duplicates
+}
+kill_store_cleanup() {
+	pop_cleanup
+}
+
+atf_init_test_cases() {
+	atf_add_test_case keep
+	atf_add_test_case delete
+	atf_add_test_case stls
+	atf_add_test_case no_stls
+	atf_add_test_case wrong_password
+	atf_add_test_case auth_user
+	atf_add_test_case auth_scram
+	atf_add_test_case auth_plain
+	atf_add_test_case max_size
+	atf_add_test_case kill_store
+}
