@@ -11,7 +11,7 @@ SYSCONFDIR?=	/etc
 
 PROGDIRS=	src/inboxd src/inboxctl
 REGRESSDIRS=	regress/imsg regress/config regress/auth regress/db \
-		regress/imapparse regress/harness regress/inboxctl \
+		regress/imapparse regress/proxy regress/harness regress/inboxctl \
 		regress/daemon
 MANS=		man/inboxd.8 man/inboxctl.8 man/inboxd.conf.5
 

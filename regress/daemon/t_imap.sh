@@ -32,6 +32,7 @@ imap_setup() {
 
 imap_cleanup() {
 	ixd_stop "$PWD"
+	fault_stop "$PWD"
 	srv_stop_all "$PWD"
 }
 
@@ -399,17 +400,24 @@ uidvalidity_cleanup() {
 # kill a process while a delete-mode fetch of many messages runs
 kill_mid_fetch() {
 	imap_setup
-	deliver_many "$PWD" alice 400 20000
+	deliver_many "$PWD" alice 1500 30000
 	server_hashes
-	ixd_account "$PWD" box imap "$IMAPS_PORT" 'credential "alice"' \
+	# slowed to 20 MB/s, so that the kill lands mid-fetch
+	fault_start "$PWD" "$IMAPS_PORT" --rate 20000000
+	. "$PWD/fault.env"
+	ixd_account "$PWD" box imap "$FAULT_PORT" 'credential "alice"' \
 	    "tls ca \"$PWD/ca.pem\"" delete 'check every 1h'
 	ixd_start "$PWD"
-	atf_check -s exit:0 "$IXD" ixd_wait 30 eval \
-	    "[ \$(ixd_count $PWD box) -gt 0 ]"
-	kill -9 "$(ixd_child "$PWD" $1)"
-	echo "killed $1 at $(ixd_count "$PWD" box) stored"
+	atf_check -s exit:0 -o ignore "$IXD" ixd_wait 10 ixd_child "$PWD" $1
+	victim=$(ixd_child "$PWD" $1)
+	atf_check -s exit:0 "$IXD" ixd_wait_stored "$PWD" 30
+	kill -9 "$victim"
+	left=$(mailbox_count "$PWD" alice)
+	# the kill must land before the end, or this test proves nothing
+	[ "$left" -gt 0 ] || atf_fail "fetch finished before the kill"
+	echo "killed $1 with $left of 1500 still on the server"
 	# it restarts, fetches the rest and deletes only what is stored
-	atf_check -s exit:0 "$IXD" ixd_wait 90 ixd_count_is "$PWD" box 400
+	atf_check -s exit:0 "$IXD" ixd_wait 90 ixd_count_is "$PWD" box 1500
 	atf_check -s exit:0 "$IXD" ixd_wait 30 eval \
 	    "[ \$(mailbox_count $PWD alice) = 0 ]"
 	same_hashes box

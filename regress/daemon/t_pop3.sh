@@ -31,6 +31,7 @@ pop_setup() {
 
 pop_cleanup() {
 	ixd_stop "$PWD"
+	fault_stop "$PWD"
 	srv_stop_all "$PWD"
 }
 
@@ -253,16 +254,22 @@ kill_store_head() {
 }
 kill_store_body() {
 	pop_setup
-	deliver_many "$PWD" alice 400 20000
+	deliver_many "$PWD" alice 1500 30000
 	mailbox_hashes "$PWD" alice > server.hashes
-	ixd_account "$PWD" box pop3 "$POP3S_PORT" 'credential "alice"' \
+	# slowed to 20 MB/s, so that the kill lands mid-fetch
+	fault_start "$PWD" "$POP3S_PORT" --rate 20000000
+	. "$PWD/fault.env"
+	ixd_account "$PWD" box pop3 "$FAULT_PORT" 'credential "alice"' \
 	    "tls ca \"$PWD/ca.pem\"" delete 'check every 1h'
 	ixd_start "$PWD"
-	atf_check -s exit:0 "$IXD" ixd_wait 30 eval \
-	    "[ \$(ixd_count $PWD box) -gt 0 ]"
-	kill -9 "$(ixd_child "$PWD" store)"
-	echo "killed store at $(ixd_count "$PWD" box) stored"
-	atf_check -s exit:0 "$IXD" ixd_wait 90 ixd_count_is "$PWD" box 400
+	victim=$(ixd_child "$PWD" store)
+	atf_check -s exit:0 "$IXD" ixd_wait_stored "$PWD" 30
+	kill -9 "$victim"
+	left=$(mailbox_count "$PWD" alice)
+	# the kill must land before the end, or this test proves nothing
+	[ "$left" -gt 0 ] || atf_fail "fetch finished before the kill"
+	echo "killed store with $left of 1500 still on the server"
+	atf_check -s exit:0 "$IXD" ixd_wait 90 ixd_count_is "$PWD" box 1500
 	atf_check -s exit:0 "$IXD" ixd_wait 30 eval \
 	    "[ \$(mailbox_count $PWD alice) = 0 ]"
 	same_hashes box

@@ -502,32 +502,31 @@ class Protocol:
         self.fault_done = False
 
     def greeting_fault(self, prefix):
-        """Apply a greeting fault; True if the session is over."""
+        """Nothing, garbage or an endless line instead of the greeting.
+
+        A fault that applies ends the session (Closed or Cut)."""
         c, o = self.c, self.o
         if not c.faulty:
-            return False
+            return
         if o.no_greeting:
             c.event("NO-GREETING")
             c.silent()
         if o.fault_at is None:
-            return self.apply_fault(prefix)
-        return False
+            self.line_fault(prefix)
 
     def command_fault(self, names, prefix):
         """Garbage or an endless line instead of a command's answer."""
         c, o = self.c, self.o
-        if (not c.faulty or self.fault_done or o.fault_at is None or
-                o.fault_at.upper() not in names):
-            return False
-        return self.apply_fault(prefix)
+        if (c.faulty and not self.fault_done and o.fault_at is not None and
+                o.fault_at.upper() in names):
+            self.line_fault(prefix)
 
-    def apply_fault(self, prefix):
+    def line_fault(self, prefix):
         self.fault_done = True
         if self.o.garbage:
             self.c.garbage()
         if self.o.endless_line:
             self.c.endless(prefix)
-        return False
 
     def sasl(self, mech, initial, cont):
         """Run one SASL exchange; return (SaslResult or None, error text).
@@ -793,7 +792,8 @@ class Imap(Protocol):
     def caps(self):
         caps = self.o.caps.split() if self.o.caps else IMAP_CAPS.split()
         if self.c.tls:
-            return [x for x in caps if x.upper() != "STARTTLS"]
+            return [x for x in caps
+                    if x.upper() not in ("STARTTLS", "LOGINDISABLED")]
         if self.ctx is not None and "STARTTLS" not in caps:
             caps.insert(1, "STARTTLS")
         return caps
@@ -808,8 +808,7 @@ class Imap(Protocol):
         self.c.send_line(b"%s %s %s" % (tag, status, msg))
 
     def run(self):
-        if self.greeting_fault(b"* OK "):
-            return
+        self.greeting_fault(b"* OK ")
         self.c.send_line(b"* OK [CAPABILITY %s] fakeserver ready." %
                          self.capstring())
         while True:
@@ -872,8 +871,7 @@ class Imap(Protocol):
         names = {cmd}
         if cmd == "UID" and args and isinstance(args[0], str):
             names |= {args[0].upper(), "UID " + args[0].upper()}
-        if self.command_fault(names, b"* "):
-            return False
+        self.command_fault(names, b"* ")
         entry = self.table.get(cmd)
         if entry is None:
             self.reply(tag, b"BAD", b"Unknown command.")
@@ -1409,8 +1407,7 @@ class Pop3(Protocol):
         self.c.send_line(b"-ERR " + msg)
 
     def run(self):
-        if self.greeting_fault(b"+OK "):
-            return
+        self.greeting_fault(b"+OK ")
         greet = b"+OK fakeserver ready."
         if self.stamp:
             greet += b" " + self.stamp
@@ -1427,8 +1424,7 @@ class Pop3(Protocol):
                 return
             cmd, _, rest = line.partition(b" ")
             cmd = cmd.decode("latin-1").upper()
-            if self.command_fault({cmd}, b"+OK "):
-                return
+            self.command_fault({cmd}, b"+OK ")
             if not self.dispatch(cmd, rest):
                 return
 
@@ -1703,25 +1699,49 @@ def parse_args(argv):
                    help="offer STARTTLS (IMAP) or STLS (POP3)")
     p.add_argument("--caps", help="IMAP: space-separated capabilities; "
                    "POP3: comma-separated CAPA lines")
-    p.add_argument("--uidvalidity", type=positive, default=1234567)
-    p.add_argument("--user", default="alice")
-    p.add_argument("--password", default="secret-alice-pw")
-    p.add_argument("--token", default="fake-token-alice")
+    p.add_argument("--uidvalidity", type=positive, default=1234567,
+                   help="IMAP UIDVALIDITY (default 1234567)")
+    p.add_argument("--user", default="alice", help="default alice")
+    p.add_argument("--password", default="secret-alice-pw",
+                   help="default secret-alice-pw")
+    p.add_argument("--token", default="fake-token-alice",
+                   help="accepted OAuth2 bearer token (default "
+                   "fake-token-alice)")
     p.add_argument("--apop", action="store_true",
                    help="POP3: APOP timestamp in the greeting")
-    p.add_argument("--no-capa", action="store_true")
-    p.add_argument("--no-uidl", action="store_true")
-    p.add_argument("--no-pipelining", action="store_true")
-    p.add_argument("--cut-after-bytes", type=positive)
-    p.add_argument("--cut-in-literal", type=positive)
-    p.add_argument("--cut-before-quit", action="store_true")
-    p.add_argument("--cut-before-expunge", action="store_true")
-    p.add_argument("--stall-after-bytes", type=positive)
-    p.add_argument("--stall-seconds", type=float, default=3.0)
-    p.add_argument("--garbage", action="store_true")
-    p.add_argument("--huge-literal", action="store_true")
-    p.add_argument("--endless-line", action="store_true")
-    p.add_argument("--no-greeting", action="store_true")
+    p.add_argument("--no-capa", action="store_true",
+                   help="POP3: CAPA answers -ERR")
+    p.add_argument("--no-uidl", action="store_true",
+                   help="POP3: UIDL answers -ERR, not in CAPA")
+    p.add_argument("--no-pipelining", action="store_true",
+                   help="POP3: no PIPELINING in CAPA; a pipelined "
+                   "command gets -ERR and the connection closes")
+    p.add_argument("--cut-after-bytes", type=positive, metavar="N",
+                   help="close after N bytes of output")
+    p.add_argument("--cut-in-literal", type=positive, metavar="K",
+                   help="close halfway through the K-th message sent "
+                   "(IMAP FETCH literal, POP3 RETR/TOP body)")
+    p.add_argument("--cut-before-quit", action="store_true",
+                   help="close on QUIT (POP3, nothing deleted) or "
+                   "LOGOUT (IMAP) without answering")
+    p.add_argument("--cut-before-expunge", action="store_true",
+                   help="IMAP: close on EXPUNGE, UID EXPUNGE or CLOSE "
+                   "without expunging")
+    p.add_argument("--stall-after-bytes", type=positive, metavar="N",
+                   help="pause before output byte N+1")
+    p.add_argument("--stall-seconds", type=float, default=3.0,
+                   metavar="T", help="length of the pause (default 3)")
+    p.add_argument("--garbage", action="store_true",
+                   help="512 random bytes instead of the greeting, "
+                   "then silence")
+    p.add_argument("--huge-literal", action="store_true",
+                   help="IMAP: answer the first body FETCH with "
+                   "{999999999999}, 64 KiB, then close")
+    p.add_argument("--endless-line", action="store_true",
+                   help="a greeting without CRLF, 64 MiB long, then "
+                   "close")
+    p.add_argument("--no-greeting", action="store_true",
+                   help="accept, send nothing, record what comes")
     p.add_argument("--fault-at", metavar="COMMAND",
                    help="garbage or endless line instead of this "
                    "command's answer, not the greeting")
@@ -1729,8 +1749,11 @@ def parse_args(argv):
                    help="how many connections the faults hit (default 1)")
     p.add_argument("--cut-always", action="store_true",
                    help="faults hit every connection")
-    p.add_argument("--idle-timeout", type=float, default=60.0)
-    p.add_argument("--max-connections", type=positive, default=32)
+    p.add_argument("--idle-timeout", type=float, default=60.0,
+                   help="close a connection silent this long, and end "
+                   "IDLE after it (default 60 s)")
+    p.add_argument("--max-connections", type=positive, default=32,
+                   help="concurrent sessions; more are closed at once")
     opts = p.parse_args(argv)
     imap_only = ("huge_literal", "cut_before_expunge")
     pop3_only = ("apop", "no_capa", "no_uidl", "no_pipelining")

@@ -71,7 +71,7 @@ _fake_alive_pid()
 	esac
 	[ -r "/proc/$1/status" ] &&
 	    ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null &&
-	    tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null |
+	    { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null |
 	    grep -q -- fakeserver.py
 }
 
@@ -96,7 +96,7 @@ fake_start()
 	proto=${2:-}
 	case $proto in
 	imap|pop3)	;;
-	*)	_fake_err "fake_start: protocol must be imap or pop3"; return 1 ;;
+	*)	_fake_err "fake_start: PROTO must be imap or pop3"; return 1 ;;
 	esac
 	shift 2
 	[ -r "${FAKE_LIBDIR:-}/fakeserver.py" ] ||

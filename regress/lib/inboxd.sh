@@ -185,3 +185,39 @@ EOP
 ixd_count_is() {
 	[ "$(ixd_count "$1" "$2")" = "$3" ]
 }
+
+# ixd_wait_stored DIR SECONDS: return as soon as the first commit is
+# visible; polls with the sqlite3 shell, which starts in milliseconds
+ixd_wait_stored() {
+	_t=$(($2 * 200))
+	while [ $_t -gt 0 ]; do
+		_n=$(sqlite3 "file:$1/db/inboxd.db?mode=ro" \
+		    'select count(*) from messages' 2>/dev/null)
+		[ -n "$_n" ] && [ "$_n" -gt 0 ] && return 0
+		_t=$((_t - 1))
+		sleep 0.005
+	done
+	return 1
+}
+
+# fault_start DIR TARGETPORT [faultproxy options]: a fault-injecting proxy
+# in front of a server; its port in DIR/fault.env as FAULT_PORT
+fault_start() {
+	_d=$1 _tp=$2
+	shift 2
+	_fp=$(python3 -c 'import socket; s=socket.socket(); \
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	python3 "$_ixd_lib/faultproxy.py" --listen "$_fp" --target "$_tp" \
+	    --log "$_d/fault.log" "$@" >/dev/null 2>&1 &
+	echo $! > "$_d/fault.pid"
+	echo "FAULT_PORT=$_fp" > "$_d/fault.env"
+	# wait for the listener without connecting: the first connection is
+	# the one that gets the fault
+	ixd_wait 5 eval "ss -Hltn 'sport = :$_fp' | grep -q LISTEN"
+}
+
+fault_stop() {
+	[ -f "$1/fault.pid" ] || return 0
+	kill "$(cat "$1/fault.pid")" 2>/dev/null
+	rm -f "$1/fault.pid"
+}

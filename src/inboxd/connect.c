@@ -31,6 +31,7 @@
 
 #include "log.h"
 #include "parent.h"
+#include "proxy.h"
 
 #define CONNECT_TIMEOUT	30	/* seconds, per attempt and address */
 
@@ -46,10 +47,14 @@ struct connreq {
 	int			 fd;
 	struct event		 ev;
 	struct event		 timer;
-	char			 host[HOST_LEN];
+	char			 host[HOST_LEN];	/* first hop */
 	uint16_t		 port;
-	char			 peer[128];
+	char			 peer[PEER_LEN];
 	char			 lasterr[ERR_LEN];
+	/* through a connector: the handshake after the TCP connect */
+	struct connector	*via;
+	struct proxy		*proxy;
+	size_t			 sent;
 };
 
 static struct evdns_base	*dnsbase;
@@ -67,6 +72,10 @@ connreq_free(struct connreq *c)
 		close(c->fd);
 	if (c->res != NULL)
 		evutil_freeaddrinfo(c->res);
+	if (c->proxy != NULL) {
+		proxy_clear(c->proxy);
+		free(c->proxy);
+	}
 	c->acct->conn = NULL;
 	free(c);
 }
@@ -124,7 +133,7 @@ connect_timeout(int fd, short ev, void *arg)
 {
 	struct connreq	*c = arg;
 
-	(void)snprintf(c->lasterr, sizeof(c->lasterr), "%s: timed out",
+	(void)snprintf(c->lasterr, sizeof(c->lasterr), "%.200s: timed out",
 	    c->peer);
 	close(c->fd);
 	c->fd = -1;
@@ -132,6 +141,8 @@ connect_timeout(int fd, short ev, void *arg)
 	c->cur = c->cur->ai_next;
 	connect_next(c);
 }
+
+static void	 proxy_begin(struct connreq *);
 
 static void
 connect_ready(int fd, short ev, void *arg)
@@ -144,10 +155,13 @@ connect_ready(int fd, short ev, void *arg)
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) == -1)
 		error = errno;
 	if (error == 0) {
-		connect_done(c);
+		if (c->via != NULL)
+			proxy_begin(c);
+		else
+			connect_done(c);
 		return;
 	}
-	(void)snprintf(c->lasterr, sizeof(c->lasterr), "%s: %s", c->peer,
+	(void)snprintf(c->lasterr, sizeof(c->lasterr), "%.200s: %s", c->peer,
 	    strerror(error));
 	close(c->fd);
 	c->fd = -1;
@@ -188,7 +202,10 @@ connect_next(struct connreq *c)
 		}
 		if (connect(c->fd, c->cur->ai_addr, c->cur->ai_addrlen) ==
 		    0) {
-			connect_done(c);
+			if (c->via != NULL)
+				proxy_begin(c);
+			else
+				connect_done(c);
 			return;
 		}
 		if (errno == EINPROGRESS) {
@@ -200,13 +217,18 @@ connect_next(struct connreq *c)
 			evtimer_add(&c->timer, &tv);
 			return;
 		}
-		(void)snprintf(c->lasterr, sizeof(c->lasterr), "%s: %s",
+		(void)snprintf(c->lasterr, sizeof(c->lasterr), "%.200s: %s",
 		    c->peer, strerror(errno));
 		close(c->fd);
 		c->fd = -1;
 	}
-	connect_failed(c, "cannot connect to %s port %u: %s", c->host,
-	    c->port, c->lasterr[0] ? c->lasterr : "no address");
+	if (c->via != NULL)
+		connect_failed(c, "cannot connect to proxy %s (%s port %u): %s",
+		    c->via->name, c->host, c->port,
+		    c->lasterr[0] ? c->lasterr : "no address");
+	else
+		connect_failed(c, "cannot connect to %s port %u: %s", c->host,
+		    c->port, c->lasterr[0] ? c->lasterr : "no address");
 }
 
 static void
@@ -248,8 +270,14 @@ connect_start(struct acct *a)
 	(void)strlcpy(c->host, a->conf.host, sizeof(c->host));
 	c->port = a->conf.port;
 	if (a->conf.via[0] != '\0') {
-		connect_failed(c, "connectors are not supported yet");
-		return;
+		/* reach the proxy; it resolves the mail server's name */
+		if ((c->via = conf_find_connector(env->conf, a->conf.via)) ==
+		    NULL) {
+			connect_failed(c, "connector %s not found", a->conf.via);
+			return;
+		}
+		(void)strlcpy(c->host, c->via->host, sizeof(c->host));
+		c->port = c->via->port;
 	}
 	(void)snprintf(port, sizeof(port), "%u", c->port);
 	memset(&hints, 0, sizeof(hints));
@@ -261,4 +289,153 @@ connect_start(struct acct *a)
 	req = evdns_getaddrinfo(dnsbase, c->host, port, &hints, resolved, c);
 	if (a->conn == c)
 		c->dnsreq = req;
+}
+
+/* --- connectors: SOCKS5 or HTTP CONNECT, before the fetcher gets the fd --- */
+
+static void	 proxy_io(int, short, void *);
+
+static void
+proxy_timeout(int fd, short ev, void *arg)
+{
+	struct connreq	*c = arg;
+
+	connect_failed(c, "proxy %s: no answer within %d seconds",
+	    c->via->name, CONNECT_TIMEOUT);
+}
+
+static void
+proxy_wait(struct connreq *c, short what)
+{
+	event_del(&c->ev);
+	event_set(&c->ev, c->fd, what, proxy_io, c);
+	event_add(&c->ev, NULL);
+}
+
+static void
+proxy_begin(struct connreq *c)
+{
+	struct credential	*cr = NULL;
+	struct timeval		 tv;
+	enum proxy_result	 r;
+
+	if (c->via->credential[0] != '\0' && (cr = conf_find_credential(
+	    env->conf, c->via->credential)) == NULL) {
+		connect_failed(c, "proxy %s: credential %s not found",
+		    c->via->name, c->via->credential);
+		return;
+	}
+	if ((c->proxy = calloc(1, sizeof(*c->proxy))) == NULL)
+		fatal(NULL);
+	r = proxy_start(c->proxy, c->via->type == CONN_SOCKS5 ? PROXY_SOCKS5 :
+	    PROXY_HTTP, c->acct->conf.host, c->acct->conf.port,
+	    cr != NULL ? cr->user : "", cr != NULL && cr->secret != NULL ?
+	    cr->secret : "");
+	if (r != PROXY_SEND) {
+		connect_failed(c, "proxy %s: %s", c->via->name,
+		    c->proxy->error);
+		return;
+	}
+	c->sent = 0;
+	evtimer_set(&c->timer, proxy_timeout, c);
+	tv.tv_sec = CONNECT_TIMEOUT;
+	tv.tv_usec = 0;
+	evtimer_add(&c->timer, &tv);
+	proxy_wait(c, EV_WRITE);
+}
+
+/* send what the handshake has to say; 1 when all of it is out */
+static int
+proxy_send(struct connreq *c)
+{
+	ssize_t	 n;
+
+	while (c->sent < c->proxy->outlen) {
+		n = send(c->fd, c->proxy->out + c->sent,
+		    c->proxy->outlen - c->sent, MSG_NOSIGNAL);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+			proxy_wait(c, EV_WRITE);
+			return 0;
+		}
+		if (n == -1) {
+			connect_failed(c, "proxy %s: %s", c->via->name,
+			    strerror(errno));
+			return -1;
+		}
+		c->sent += n;
+	}
+	explicit_bzero(c->proxy->out, sizeof(c->proxy->out));
+	c->proxy->outlen = c->sent = 0;
+	return 1;
+}
+
+/*
+ * Read only the proxy's reply: peek, let the handshake say how much of it
+ * was its own, and leave anything after it (a server greeting) in the
+ * socket for the fetcher.
+ */
+static void
+proxy_recv(struct connreq *c)
+{
+	unsigned char		 buf[PROXY_BUF];
+	enum proxy_result	 r;
+	size_t			 used = 0;
+	ssize_t			 n;
+
+	n = recv(c->fd, buf, sizeof(buf), MSG_PEEK);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+		proxy_wait(c, EV_READ);
+		return;
+	}
+	if (n == -1) {
+		connect_failed(c, "proxy %s: %s", c->via->name,
+		    strerror(errno));
+		return;
+	}
+	if (n == 0) {
+		(void)proxy_eof(c->proxy);
+		connect_failed(c, "proxy %s: %s", c->via->name,
+		    c->proxy->error);
+		return;
+	}
+	r = proxy_input(c->proxy, buf, n, &used);
+	if (used > 0 && recv(c->fd, buf, used, 0) != (ssize_t)used) {
+		connect_failed(c, "proxy %s: read failed", c->via->name);
+		return;
+	}
+	switch (r) {
+	case PROXY_MORE:
+		proxy_wait(c, EV_READ);
+		return;
+	case PROXY_SEND:
+		if (proxy_send(c) == 1)
+			proxy_wait(c, EV_READ);
+		return;
+	case PROXY_DONE:
+		log_debug("%s: tunnel through %s established",
+		    c->acct->conf.name, c->via->name);
+		event_del(&c->ev);
+		evtimer_del(&c->timer);
+		(void)snprintf(c->peer, sizeof(c->peer), "%s:%u via %s",
+		    c->acct->conf.host, c->acct->conf.port, c->via->name);
+		connect_done(c);
+		return;
+	case PROXY_ERROR:
+		connect_failed(c, "proxy %s: %s", c->via->name,
+		    c->proxy->error);
+		return;
+	}
+}
+
+static void
+proxy_io(int fd, short ev, void *arg)
+{
+	struct connreq	*c = arg;
+
+	if (c->proxy->outlen > 0) {
+		if (proxy_send(c) == 1)
+			proxy_wait(c, EV_READ);
+		return;
+	}
+	proxy_recv(c);
 }

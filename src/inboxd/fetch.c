@@ -739,7 +739,7 @@ parent_imsg_fetch(struct fetch *f, struct imsg *imsg)
 {
 	struct msgin	 m;
 	uint32_t	 mech, level;
-	char		 line[8192], peer[128];
+	char		 line[8192], peer[PEER_LEN];
 	int		 fd;
 
 	m_msg(&m, imsg);

@@ -72,7 +72,7 @@ struct fetch {
 	int			 rpaused;	/* store backpressure */
 	struct obuf		 out;
 	struct event		 iotimer;
-	char			 peer[128];
+	char			 peer[PEER_LEN];
 
 	/* scheduling */
 	enum fetch_state	 state;

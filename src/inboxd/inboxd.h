@@ -37,6 +37,7 @@
 #define MAILBOX_LEN		256
 #define FPR_LEN			128	/* "SHA256:" + 64 hex */
 #define ERR_LEN			256	/* error text carried in messages */
+#define PEER_LEN		(HOST_LEN + 80)	/* "host:port via name" */
 #define SECRET_MAX		8192	/* password or token file */
 
 #define CHECK_DEFAULT		300	/* seconds between polls */

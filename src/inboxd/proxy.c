@@ -345,7 +345,7 @@ s5_method(struct proxy *p)
 		return s5_malformed(p);
 	switch (p->in[1]) {
 	case S5_NOAUTH:
-		/* credentials were offered, but this proxy wants none */
+		/* also when we offered credentials: this proxy needs none */
 		s5_connect(p);
 		return PROXY_SEND;
 	case S5_USERPASS:
