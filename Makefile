@@ -11,7 +11,8 @@ SYSCONFDIR?=	/etc
 
 PROGDIRS=	src/inboxd src/inboxctl
 REGRESSDIRS=	regress/imsg regress/config regress/auth regress/db \
-		regress/imapparse regress/proxy regress/harness regress/inboxctl \
+		regress/imapparse regress/proxy regress/harness regress/fake \
+		regress/inboxctl \
 		regress/daemon
 MANS=		man/inboxd.8 man/inboxctl.8 man/inboxd.conf.5
 
@@ -31,11 +32,16 @@ check: deps
 demo: deps all
 	@sh etc/demo.sh
 
+# cross references are checked against a private database of our pages
 lint:
-	mandoc -Tlint -Wstyle $(MANS)
+	@tmp=$$(mktemp -d) && mkdir $$tmp/man5 $$tmp/man8 && \
+	    cp man/*.5 $$tmp/man5 && cp man/*.8 $$tmp/man8 && \
+	    makewhatis $$tmp && MANPATH=$$tmp mandoc -Tlint -Wwarning $(MANS); \
+	    rc=$$?; rm -rf $$tmp; exit $$rc
 	cppcheck --quiet --enable=warning,portability --error-exitcode=1 \
-	    --inline-suppr -I src/common -I src/inboxd \
-	    --suppress=missingIncludeSystem src/common src/inboxd src/inboxctl
+	    --inline-suppr --include=/usr/include/bsd/sys/queue.h \
+	    -I src/common -I src/inboxd -i src/inboxd/parse.c \
+	    src/common src/inboxd src/inboxctl
 
 install: all
 	@for d in $(PROGDIRS); do $(MAKE) -C $$d install || exit 1; done

@@ -414,7 +414,8 @@ def b64decode(data):
         return None
 
 
-def text(b):
+def as_str(b):
+    """Bytes from the client as str, for the transcript."""
     return b.decode("utf-8", "replace")
 
 
@@ -424,10 +425,10 @@ def sasl_plain(opts, data):
         return SaslResult(False, "", "malformed PLAIN response")
     authz, authc, pw = parts
     if authz not in (b"", authc):
-        return SaslResult(False, text(authc), "authzid %s" % text(authz))
+        return SaslResult(False, as_str(authc), "authzid %s" % as_str(authz))
     if authc != opts.user.encode() or pw != opts.password.encode():
-        return SaslResult(False, text(authc), "wrong password")
-    return SaslResult(True, text(authc))
+        return SaslResult(False, as_str(authc), "wrong password")
+    return SaslResult(True, as_str(authc))
 
 
 def sasl_xoauth2(opts, data):
@@ -442,12 +443,12 @@ def sasl_xoauth2(opts, data):
         kv[key] = value
     user = kv.get(b"user", b"")
     if user != opts.user.encode():
-        return SaslResult(False, text(user), "unknown user",
+        return SaslResult(False, as_str(user), "unknown user",
                           XOAUTH2_ERROR, b"")
     if kv.get(b"auth") != b"Bearer " + opts.token.encode():
-        return SaslResult(False, text(user), "bad token",
+        return SaslResult(False, as_str(user), "bad token",
                           XOAUTH2_ERROR, b"")
-    return SaslResult(True, text(user))
+    return SaslResult(True, as_str(user))
 
 
 def saslname(b):
@@ -473,14 +474,14 @@ def sasl_oauthbearer(opts, data):
         if not sep:
             return SaslResult(False, "", "malformed OAUTHBEARER pair")
         kv[key] = value
-    shown = text(user) if user is not None else ""
+    shown = as_str(user) if user is not None else ""
     if user is not None and user != opts.user.encode():
         return SaslResult(False, shown, "unknown user",
                           OAUTHBEARER_ERROR, b"AQ==")
     if kv.get(b"auth") != b"Bearer " + opts.token.encode():
         return SaslResult(False, shown, "bad token",
                           OAUTHBEARER_ERROR, b"AQ==")
-    return SaslResult(True, text(user) if user is not None else opts.user)
+    return SaslResult(True, as_str(user) if user is not None else opts.user)
 
 
 def sasl_check(opts, mech, data):
@@ -938,10 +939,10 @@ class Imap(Protocol):
             return
         user, pw = astring(args[0]), astring(args[1])
         if user == self.o.user.encode() and pw == self.o.password.encode():
-            self.c.event("AUTH-OK LOGIN user=%s" % text(user))
+            self.c.event("AUTH-OK LOGIN user=%s" % as_str(user))
             self.logged_in(tag)
             return
-        self.c.event("AUTH-FAIL LOGIN user=%s" % text(user))
+        self.c.event("AUTH-FAIL LOGIN user=%s" % as_str(user))
         self.reply(tag, b"NO", b"[AUTHENTICATIONFAILED] "
                    b"Authentication failed.")
 
@@ -1474,7 +1475,7 @@ class Pop3(Protocol):
         return False
 
     def enter(self, mech, user):
-        self.c.event("AUTH-OK %s user=%s" % (mech, text(user)))
+        self.c.event("AUTH-OK %s user=%s" % (mech, as_str(user)))
         self.state = "trans"
         self.msgs = self.mb.scan()
         self.deleted = set()
@@ -1498,7 +1499,7 @@ class Pop3(Protocol):
         if user == self.o.user.encode() and rest == self.o.password.encode():
             self.enter("USER", user)
             return
-        self.c.event("AUTH-FAIL USER user=%s" % text(user))
+        self.c.event("AUTH-FAIL USER user=%s" % as_str(user))
         self.err(b"[AUTH] Authentication failed.")
 
     def cmd_apop(self, rest):
@@ -1510,7 +1511,7 @@ class Pop3(Protocol):
         if user == self.o.user.encode() and digest.lower() == want.encode():
             self.enter("APOP", user)
             return
-        self.c.event("AUTH-FAIL APOP user=%s" % text(user))
+        self.c.event("AUTH-FAIL APOP user=%s" % as_str(user))
         self.err(b"[AUTH] Authentication failed.")
 
     def cmd_auth(self, rest):

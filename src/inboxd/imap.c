@@ -176,10 +176,10 @@ imap_input(struct fetch *f, const char *buf, size_t len)
 	/* a callback may end the session: the parser is freed after */
 	im->infeed = 1;
 	r = imap_parser_feed(p, buf, len);
-	im->infeed = 0;
 	if (r == -1 && f->fd != -1)
 		fetch_fail(f, "IMAP protocol error: %s",
 		    vis_str(vis, sizeof(vis), imap_parser_error(p)));
+	im->infeed = 0;
 	if (f->fd == -1) {
 		imap_parser_free(p);
 		if (im->p == p)
@@ -696,6 +696,12 @@ imap_body_begin(void *arg, uint32_t msgno, uint64_t len, uint32_t uid)
 
 	if (f->fd == -1 || im->st != I_FETCH)
 		return;		/* a body we did not ask for: ignored */
+	if (len > MSG_MAXSIZE) {
+		fetch_fail(f, "server announced a %llu-byte message; the "
+		    "limit is %llu", (unsigned long long)len,
+		    (unsigned long long)MSG_MAXSIZE);
+		return;
+	}
 	if (im->inbody) {
 		/* two bodies in one response: keep neither */
 		store_msg_abort(f, im->bseq);

@@ -39,6 +39,7 @@
 #define ERR_LEN			256	/* error text carried in messages */
 #define PEER_LEN		(HOST_LEN + 80)	/* "host:port via name" */
 #define SECRET_MAX		8192	/* password or token file */
+#define MSG_MAXSIZE		1000000000ULL	/* SQLite's largest blob */
 
 #define CHECK_DEFAULT		300	/* seconds between polls */
 

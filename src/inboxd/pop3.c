@@ -157,10 +157,10 @@ pop3_input(struct fetch *f, const char *buf, size_t len)
 	/* a callback may end the session: the parser is freed after */
 	pp->infeed = 1;
 	r = pop3_parser_feed(p, buf, len);
-	pp->infeed = 0;
 	if (r == -1 && f->fd != -1)
 		fetch_fail(f, "POP3 protocol error: %s",
 		    vis_str(vis, sizeof(vis), pop3_parser_error(p)));
+	pp->infeed = 0;
 	if (f->fd == -1) {
 		pop3_parser_free(p);
 		if (pp->p == p)
