@@ -13,7 +13,7 @@ PROGDIRS=	src/inboxd src/inboxctl
 REGRESSDIRS=	regress/imsg regress/config regress/auth regress/db \
 		regress/imapparse regress/proxy regress/harness regress/fake \
 		regress/inboxctl \
-		regress/daemon
+		regress/daemon regress/deploy
 MANS=		man/inboxd.8 man/inboxctl.8 man/inboxd.conf.5
 
 all:
@@ -54,6 +54,9 @@ install: all
 	@if [ -z "$(DESTDIR)" ] && ! getent passwd _inboxd >/dev/null; then \
 	    useradd --system --no-create-home --home-dir /nonexistent \
 	    --shell /usr/sbin/nologin --user-group _inboxd; fi
+	install -d $(DESTDIR)/etc/systemd/system
+	sed 's|/usr/local/sbin|$(PREFIX)/sbin|g' etc/inboxd.service > \
+	    $(DESTDIR)/etc/systemd/system/inboxd.service
 	install -d -m 0700 $(DESTDIR)/var/db/inboxd
 	@if [ -z "$(DESTDIR)" ]; then chown _inboxd:_inboxd /var/db/inboxd; fi
 

@@ -23,7 +23,9 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 IXD_LIB=$top/regress/lib
-export IXD_LIB
+SRV_LIBDIR=$IXD_LIB
+FAKE_LIBDIR=$IXD_LIB
+export IXD_LIB SRV_LIBDIR FAKE_LIBDIR
 . "$IXD_LIB/servers.sh"
 . "$IXD_LIB/inboxd.sh"
 

@@ -97,3 +97,55 @@ ctl_account_recv(struct imsg *imsg, struct ctl_account *a)
 	m_get_u32(&m, &a->pid);
 	return m_end(&m);
 }
+
+int
+ctl_msgrow_send(struct imsgev *iev, uint32_t peerid,
+    const struct ctl_msgrow *r)
+{
+	struct ibuf	*b;
+
+	b = m_create(iev, IMSG_CTL_MSGROW, peerid, -1);
+	m_add_u64(b, r->id);
+	m_add_string(b, r->account);
+	m_add_u64(b, r->received);
+	m_add_u64(b, r->date);
+	m_add_string(b, r->date_sent);
+	m_add_string(b, r->from_name);
+	m_add_string(b, r->from_addr);
+	m_add_string(b, r->to);
+	m_add_string(b, r->cc);
+	m_add_string(b, r->subject);
+	m_add_string(b, r->message_id);
+	m_add_string(b, r->in_reply_to);
+	m_add_u64(b, r->size);
+	m_add_u32(b, r->seen);
+	m_add_u32(b, r->attachments);
+	m_add_u32(b, r->malformed);
+	return m_close(iev, b);
+}
+
+int
+ctl_msgrow_recv(struct imsg *imsg, struct ctl_msgrow *r)
+{
+	struct msgin	 m;
+
+	memset(r, 0, sizeof(*r));
+	m_msg(&m, imsg);
+	m_get_u64(&m, &r->id);
+	m_get_string(&m, r->account, sizeof(r->account));
+	m_get_u64(&m, &r->received);
+	m_get_u64(&m, &r->date);
+	m_get_string(&m, r->date_sent, sizeof(r->date_sent));
+	m_get_string(&m, r->from_name, sizeof(r->from_name));
+	m_get_string(&m, r->from_addr, sizeof(r->from_addr));
+	m_get_string(&m, r->to, sizeof(r->to));
+	m_get_string(&m, r->cc, sizeof(r->cc));
+	m_get_string(&m, r->subject, sizeof(r->subject));
+	m_get_string(&m, r->message_id, sizeof(r->message_id));
+	m_get_string(&m, r->in_reply_to, sizeof(r->in_reply_to));
+	m_get_u64(&m, &r->size);
+	m_get_u32(&m, &r->seen);
+	m_get_u32(&m, &r->attachments);
+	m_get_u32(&m, &r->malformed);
+	return m_end(&m);
+}

@@ -53,6 +53,35 @@ struct ctl_account {
 	uint32_t	 pid;			/* fetcher, 0 if none */
 };
 
+enum ctl_part {
+	CTL_PART_HEADERS,	/* the header summary: one IMSG_CTL_MSGROW */
+	CTL_PART_RAW,		/* the message as fetched, byte for byte */
+	CTL_PART_TEXT		/* the first text/plain part, decoded */
+};
+
+/* one message of an inbox, as the store parsed its header */
+struct ctl_msgrow {
+	uint64_t	 id;
+	char		 account[CTL_NAME_LEN];
+	uint64_t	 received;		/* time_t */
+	uint64_t	 date;			/* Date: in UTC, 0 if unknown */
+	char		 date_sent[128];	/* Date: as written */
+	char		 from_name[256];
+	char		 from_addr[256];
+	char		 to[1024];
+	char		 cc[1024];
+	char		 subject[1024];
+	char		 message_id[1000];
+	char		 in_reply_to[1000];
+	uint64_t	 size;
+	uint32_t	 seen;
+	uint32_t	 attachments;
+	uint32_t	 malformed;
+};
+
+int		 ctl_msgrow_send(struct imsgev *, uint32_t,
+		    const struct ctl_msgrow *);
+int		 ctl_msgrow_recv(struct imsg *, struct ctl_msgrow *);
 int		 ctl_account_send(struct imsgev *, uint32_t,
 		    const struct ctl_account *);
 int		 ctl_account_recv(struct imsg *, struct ctl_account *);

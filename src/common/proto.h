@@ -88,6 +88,17 @@ enum imsg_type {
 	IMSG_CTL_PEER,		/* control -> parent before a request:
 				   u32 uid, u32 gid, u32 pid */
 
+	/* inboxctl <-> control <-> store: the inbox view */
+	IMSG_CTL_SHOW_INBOX,	/* str account, u64 limit, u64 offset,
+				   u32 unread, str from, str subject,
+				   u64 since (epoch, 0 = any) */
+	IMSG_CTL_MSGROW,	/* one message, see ctl_msgrow */
+	IMSG_CTL_INBOX_END,	/* u64 total matching the filter */
+	IMSG_CTL_SHOW_MESSAGE,	/* u64 id, u32 part (enum ctl_part) */
+	IMSG_CTL_DATA,		/* raw bytes of a message or its text */
+	IMSG_CTL_MARK,		/* u64 id, u32 seen */
+	IMSG_CTL_STORE_FD,	/* parent -> control: fd, channel to store */
+
 	IMSG_MAX
 };
 

@@ -48,6 +48,9 @@ struct listener {
 };
 
 static struct imsgev		 parent;
+static struct imsgev		 store;		/* inbox queries */
+static int			 have_store;
+static int			 store_paused;	/* a client reads too slowly */
 static TAILQ_HEAD(, client)	 clients = TAILQ_HEAD_INITIALIZER(clients);
 static struct listener		 listeners[2];
 static int			 nlisteners;
@@ -56,6 +59,17 @@ static uint32_t			 nextid;
 
 static void	 control_accept(int, short, void *);
 static void	 client_dispatch(int, short, void *);
+
+/* read from the store again, starting with what is buffered already */
+static void
+store_resume(void)
+{
+	store_paused = 0;
+	if (!have_store)
+		return;
+	imsgev_update(&store);
+	event_active(&store.ev, EV_READ, 1);
+}
 
 static void
 control_conf(struct imsg *imsg, void *arg)
@@ -100,6 +114,8 @@ client_close(struct client *c)
 {
 	int	 i;
 
+	if (store_paused)
+		store_resume();
 	TAILQ_REMOVE(&clients, c, entry);
 	imsgev_clear(&c->iev);
 	free(c);
@@ -152,7 +168,16 @@ control_accept(int fd, short event, void *arg)
 static int
 request_readonly(uint32_t type)
 {
-	return type == IMSG_CTL_SHOW_ACCOUNTS;
+	return type == IMSG_CTL_SHOW_ACCOUNTS ||
+	    type == IMSG_CTL_SHOW_INBOX || type == IMSG_CTL_SHOW_MESSAGE;
+}
+
+/* answered by the store rather than the parent */
+static int
+request_for_store(uint32_t type)
+{
+	return type == IMSG_CTL_SHOW_INBOX ||
+	    type == IMSG_CTL_SHOW_MESSAGE || type == IMSG_CTL_MARK;
 }
 
 static int
@@ -165,6 +190,9 @@ request_known(uint32_t type)
 	case IMSG_CTL_ENABLE:
 	case IMSG_CTL_DISABLE:
 	case IMSG_CTL_VERBOSE:
+	case IMSG_CTL_SHOW_INBOX:
+	case IMSG_CTL_SHOW_MESSAGE:
+	case IMSG_CTL_MARK:
 		return 1;
 	}
 	return 0;
@@ -215,6 +243,15 @@ client_request(struct client *c, struct imsg *imsg)
 		client_fail(c, "permission denied: read-only socket");
 		return 0;
 	}
+	if (request_for_store(imsg->hdr.type)) {
+		if (imsg->hdr.type == IMSG_CTL_MARK)
+			log_info("client %u (uid %ld pid %ld): mark", c->id,
+			    (long)c->uid, (long)c->pid);
+		if (!have_store || imsgev_compose(&store, imsg->hdr.type,
+		    c->id, -1, imsg->data, imsg->datalen) == -1)
+			client_fail(c, "the store is not available");
+		return 0;
+	}
 	client_forward(c, imsg);
 	return 0;
 }
@@ -230,6 +267,9 @@ client_dispatch(int fd, short event, void *arg)
 		client_close(c);
 		return;
 	}
+	if (store_paused && imsgbuf_queuelen(&c->iev.ibuf) <
+	    CONTROL_MAXQUEUE / 2)
+		store_resume();
 	while ((n = imsg_get(&c->iev.ibuf, &imsg)) == 1) {
 		n = client_request(c, &imsg);
 		imsg_free(&imsg);
@@ -261,13 +301,66 @@ parent_reply(struct imsg *imsg)
 		client_close(c);
 }
 
+/*
+ * The store's answers go to the client named by peerid.  A client that
+ * reads slower than the store answers (a large raw message) pauses the
+ * store channel instead of growing our memory.
+ */
+static void
+store_dispatch_ctl(int fd, short event, void *arg)
+{
+	struct imsg	 imsg;
+	struct client	*c;
+	int		 n = 0;
+
+	if (imsgev_dispatch_io(&store, event) == -1) {
+		log_warnx("store channel closed");
+		imsgev_clear(&store);
+		have_store = 0;
+		return;
+	}
+	while (!store_paused && (n = imsg_get(&store.ibuf, &imsg)) == 1) {
+		switch (imsg.hdr.type) {
+		case IMSG_CTL_MSGROW:
+		case IMSG_CTL_INBOX_END:
+		case IMSG_CTL_DATA:
+		case IMSG_CTL_END:
+		case IMSG_CTL_OK:
+		case IMSG_CTL_FAIL:
+			if ((c = client_byid(imsg.hdr.peerid)) == NULL)
+				break;
+			if (imsgev_compose(&c->iev, imsg.hdr.type, 0, -1,
+			    imsg.data, imsg.datalen) == -1) {
+				client_close(c);
+				break;
+			}
+			if (imsgbuf_queuelen(&c->iev.ibuf) > CONTROL_MAXQUEUE) {
+				store_paused = 1;
+				event_del(&store.ev);
+				store.active = 0;
+			}
+			break;
+		default:
+			log_warnx("unexpected message %u from the store",
+			    imsg.hdr.type);
+			break;
+		}
+		imsg_free(&imsg);
+	}
+	if (!store_paused && n == -1) {
+		log_warnx("malformed message from the store");
+		imsgev_clear(&store);
+		have_store = 0;
+	}
+}
+
 static void
 parent_dispatch_ctl(int fd, short event, void *arg)
 {
 	struct imsg	 imsg;
 	struct msgin	 m;
 	uint32_t	 level;
-	int		 n;
+	int		 n, sfd;
 
 	if (imsgev_dispatch_io(&parent, event) == -1)
 		fatalx("parent went away");
@@ -283,6 +376,15 @@ parent_dispatch_ctl(int fd, short event, void *arg)
 			m_msg(&m, &imsg);
 			if (m_get_u32(&m, &level) == 0 && m_end(&m) == 0)
 				log_setverbose(level);
+			break;
+		case IMSG_CTL_STORE_FD:
+			if ((sfd = imsg_take_fd(&imsg)) == -1)
+				break;
+			if (have_store)
+				imsgev_clear(&store);
+			store_paused = 0;
+			imsgev_init(&store, sfd, store_dispatch_ctl, NULL);
+			have_store = 1;
 			break;
 		default:
 			log_warnx("unexpected message %u from parent",

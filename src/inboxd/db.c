@@ -20,6 +20,15 @@
  * Every statement is prepared once, at open, and reset after each use;
  * no SQL is ever built from data.  Message bodies live in their own table
  * so that listing and key lookups never read the large blobs.
+ *
+ * The header columns (schema 2) are filled by mime_header() at insert,
+ * and for messages stored before schema 2 by the migration to it.  The
+ * inbox lists newest first by (account_id, received DESC, id DESC): the
+ * order messages arrived here, which a sender cannot forge, unlike Date.
+ * Index messages_recent serves that order, messages_unread the same
+ * order over unread messages only; the other filters are checked along
+ * the way, so a page is found without sorting, and the total count
+ * reads the index (plus the rows, when a substring filter is given).
  */
 
 #include <sys/types.h>
@@ -31,20 +40,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "db.h"
+#include "mime.h"
 
 #define DB_ERR_LEN	512
 #define DB_BUSY_MS	5000
 #define SHA256_LEN	32
 #define SHA256_HEX	(2 * SHA256_LEN + 1)
 #define CKEY_PREFIX	"sha256:"
-#define HDR_SCAN_MAX	(256 * 1024)	/* header searched for Message-ID */
+#define PLAN_PREFIX	"EXPLAIN QUERY PLAN "
 
 enum db_stmt {
 	/* transaction control: prepared before the schema exists */
@@ -67,9 +76,36 @@ enum db_stmt {
 	ST_REKEY,
 	ST_COUNT,
 	ST_RAW,
-	ST_LIST,
+	ST_INBOX,
+	ST_INBOX_UNREAD,
+	ST_TOTAL,
+	ST_TOTAL_UNREAD,
+	ST_MESSAGE,
+	ST_MARK,
 	ST_MAX
 };
+
+/* what a db_row is read from, in this order (see db_row_read) */
+#define ROW_COLUMNS							\
+	"m.id, (SELECT name FROM accounts WHERE id = m.account_id), "	\
+	"m.mailbox, m.uidvalidity, m.uid, m.uidl, m.size, m.received, "	\
+	"m.seen, m.message_id, m.in_reply_to, m.from_name, m.from_addr, "	\
+	"m.to_list, m.cc_list, m.subject, m.date_sent, m.date_utc, "	\
+	"m.has_attachments, m.malformed "
+
+/*
+ * The inbox filters: ?2 a LIKE pattern for the sender or NULL, ?3 one
+ * for the subject or NULL, ?4 the earliest date or 0.  The patterns
+ * come escaped from db_like().
+ */
+#define INBOX_WHERE							\
+	"WHERE m.account_id = ?1 "					\
+	"AND (?2 IS NULL OR m.from_addr LIKE ?2 ESCAPE '\\' "		\
+	"  OR m.from_name LIKE ?2 ESCAPE '\\') "				\
+	"AND (?3 IS NULL OR m.subject LIKE ?3 ESCAPE '\\') "		\
+	"AND (?4 = 0 OR m.date_utc >= ?4) "
+#define INBOX_ORDER							\
+	"ORDER BY m.received DESC, m.id DESC LIMIT ?5 OFFSET ?6"
 
 static const char *const db_sql[ST_MAX] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -86,8 +122,11 @@ static const char *const db_sql[ST_MAX] = {
 	/* DO NOTHING without a target covers both partial key indexes */
 	[ST_MSG_ADD] =
 	    "INSERT INTO messages (account_id, mailbox, uidvalidity, uid, "
-	    "uidl, size, sha256, message_id, received) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+	    "uidl, size, sha256, message_id, received, from_name, "
+	    "from_addr, to_list, cc_list, subject, date_sent, date_utc, "
+	    "in_reply_to, has_attachments, malformed) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+	    "?13, ?14, ?15, ?16, ?17, ?18, ?19) "
 	    "ON CONFLICT DO NOTHING RETURNING id",
 	[ST_BODY_ADD] =
 	    "INSERT INTO bodies (message_id, raw) VALUES (?1, ?2)",
@@ -115,10 +154,20 @@ static const char *const db_sql[ST_MAX] = {
 	    "SELECT count(*) FROM messages WHERE account_id = ?1",
 	[ST_RAW] =
 	    "SELECT raw FROM bodies WHERE message_id = ?1",
-	[ST_LIST] =
-	    "SELECT id, mailbox, uidvalidity, uid, uidl, size, message_id, "
-	    "received, seen FROM messages WHERE account_id = ?1 "
-	    "ORDER BY received DESC, id DESC LIMIT ?2 OFFSET ?3",
+	[ST_INBOX] =
+	    "SELECT " ROW_COLUMNS "FROM messages m " INBOX_WHERE
+	    INBOX_ORDER,
+	[ST_INBOX_UNREAD] =
+	    "SELECT " ROW_COLUMNS "FROM messages m " INBOX_WHERE
+	    "AND m.seen = 0 " INBOX_ORDER,
+	[ST_TOTAL] =
+	    "SELECT count(*) FROM messages m " INBOX_WHERE,
+	[ST_TOTAL_UNREAD] =
+	    "SELECT count(*) FROM messages m " INBOX_WHERE "AND m.seen = 0",
+	[ST_MESSAGE] =
+	    "SELECT " ROW_COLUMNS "FROM messages m WHERE m.id = ?1",
+	[ST_MARK] =
+	    "UPDATE messages SET seen = ?2 WHERE id = ?1",
 };
 
 struct db {
@@ -136,19 +185,11 @@ struct db_key {
 	const char	*uidl;
 	char		 sha[SHA256_HEX];
 	char		 ckey[sizeof(CKEY_PREFIX) - 1 + SHA256_HEX];
-	char		 msgid[DB_MSGID_LEN];
-	int		 has_msgid;
-};
-
-/* a cursor over the header section of a raw message */
-struct hdr {
-	const unsigned char	*p;
-	size_t			 len;	/* bytes we may look at */
-	int			 whole;	/* len is the end of the message */
-	size_t			 off;	/* start of the next line */
+	struct mime_hdr	 hdr;		/* the header columns */
 };
 
 static int	db_migrate_1(struct db *);
+static int	db_migrate_2(struct db *);
 
 /*
  * db_steps[i] takes the schema from version i to version i + 1; a later
@@ -156,6 +197,7 @@ static int	db_migrate_1(struct db *);
  */
 static int	(*const db_steps[])(struct db *) = {
 	db_migrate_1,
+	db_migrate_2,
 };
 #define DB_SCHEMA	((int64_t)(sizeof(db_steps) / sizeof(db_steps[0])))
 
@@ -198,6 +240,34 @@ static const char db_schema_1[] =
 	"  message_id INTEGER PRIMARY KEY"
 	"    REFERENCES messages(id) ON DELETE CASCADE,"
 	"  raw BLOB NOT NULL);";
+
+/* the header columns; message_id is there since schema 1 */
+static const char db_schema_2[] =
+	"ALTER TABLE messages ADD COLUMN from_name TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE messages ADD COLUMN from_addr TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE messages ADD COLUMN to_list TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE messages ADD COLUMN cc_list TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE messages ADD COLUMN subject TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE messages ADD COLUMN date_sent TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE messages ADD COLUMN date_utc INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE messages ADD COLUMN in_reply_to TEXT;"
+	"ALTER TABLE messages ADD COLUMN has_attachments INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	"ALTER TABLE messages ADD COLUMN malformed INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	"CREATE INDEX messages_unread"
+	"  ON messages (account_id, seen, received DESC, id DESC);";
+
+/* rows stored before schema 2, one at a time in id order */
+static const char db_reparse_get[] =
+	"SELECT m.id, b.raw FROM messages m "
+	"JOIN bodies b ON b.message_id = m.id "
+	"WHERE m.id > ?1 ORDER BY m.id LIMIT 1";
+static const char db_reparse_set[] =
+	"UPDATE messages SET from_name = ?2, from_addr = ?3, to_list = ?4, "
+	"cc_list = ?5, subject = ?6, date_sent = ?7, date_utc = ?8, "
+	"in_reply_to = ?9, has_attachments = ?10, malformed = ?11 "
+	"WHERE id = ?1";
 
 /*
  * Connection settings, each checked by reading it back: a pragma SQLite
@@ -598,6 +668,103 @@ db_migrate_1(struct db *db)
 	return 0;
 }
 
+/* bind the header columns of h to parameters i, i + 1, ... i + 9 */
+static int
+db_bind_hdr(struct db *db, sqlite3_stmt *st, int i, const struct mime_hdr *h)
+{
+	if (db_bind_text(db, st, i, h->from_name) == -1 ||
+	    db_bind_text(db, st, i + 1, h->from_addr) == -1 ||
+	    db_bind_text(db, st, i + 2, h->to) == -1 ||
+	    db_bind_text(db, st, i + 3, h->cc) == -1 ||
+	    db_bind_text(db, st, i + 4, h->subject) == -1 ||
+	    db_bind_text(db, st, i + 5, h->date) == -1 ||
+	    db_bind_int(db, st, i + 6, h->date_utc) == -1 ||
+	    db_bind_text(db, st, i + 7, h->in_reply_to[0] != '\0' ?
+	    h->in_reply_to : NULL) == -1 ||
+	    db_bind_int(db, st, i + 8, h->has_attachments) == -1 ||
+	    db_bind_int(db, st, i + 9, h->malformed) == -1)
+		return -1;
+	return 0;
+}
+
+/* parse the header of the current row of get and store it with set */
+static int
+db_reparse_one(struct db *db, sqlite3_stmt *get, sqlite3_stmt *set,
+    int64_t *id)
+{
+	struct mime_hdr	 h;
+	const void	*raw;
+	int		 n, rc;
+
+	*id = sqlite3_column_int64(get, 0);
+	raw = sqlite3_column_blob(get, 1);
+	n = sqlite3_column_bytes(get, 1);
+	if (raw == NULL && n > 0) {
+		db_fail(db, "read message %lld: out of memory",
+		    (long long)*id);
+		return -1;
+	}
+	(void)mime_header(raw, n > 0 ? (size_t)n : 0, &h);
+	if (db_bind_int(db, set, 1, *id) == -1 ||
+	    db_bind_hdr(db, set, 2, &h) == -1) {
+		db_reset(set);
+		return -1;
+	}
+	rc = db_step(db, set, "store header columns");
+	db_reset(set);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Fill the header columns of the messages stored before schema 2: their
+ * bodies are here, and parsing is cheap.  One row per query, so that no
+ * statement reads the table while another writes it.
+ */
+static int
+db_reparse(struct db *db)
+{
+	sqlite3_stmt	*get = NULL, *set = NULL;
+	int64_t		 last = 0, id;
+	int		 rc, ret = -1;
+
+	if (sqlite3_prepare_v2(db->sql, db_reparse_get, -1, &get, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_prepare_v2(db->sql, db_reparse_set, -1, &set, NULL) !=
+	    SQLITE_OK) {
+		db_sqlfail(db, "prepare schema 2 migration");
+		goto done;
+	}
+	for (;;) {
+		if (db_bind_int(db, get, 1, last) == -1)
+			break;
+		if ((rc = db_step(db, get, "read messages")) != SQLITE_ROW) {
+			if (rc == SQLITE_DONE)
+				ret = 0;
+			break;
+		}
+		rc = db_reparse_one(db, get, set, &id);
+		db_reset(get);
+		if (rc == -1)
+			break;
+		last = id;
+	}
+ done:
+	(void)sqlite3_finalize(get);	/* NULL is a no-op */
+	(void)sqlite3_finalize(set);
+	return ret;
+}
+
+static int
+db_migrate_2(struct db *db)
+{
+	if (sqlite3_exec(db->sql, db_schema_2, NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		db_sqlfail(db, "create schema version 2");
+		return -1;
+	}
+	return db_reparse(db);
+}
+
 /* the schema version of the open database; 0 if it is empty */
 static int
 db_version(struct db *db, int64_t *v)
@@ -839,8 +1006,8 @@ db_msg_prepare(struct db *db, const struct db_msg *m, struct db_key *k)
 		db_fail(db, "insert: sha256 failed");
 		return -1;
 	}
-	k->has_msgid = db_message_id(m->raw, m->len, k->msgid,
-	    sizeof(k->msgid));
+	/* never fails: what cannot be read stays empty and is flagged */
+	(void)mime_header(m->raw, m->len, &k->hdr);
 	return db_msg_key(db, m, k);
 }
 
@@ -870,8 +1037,10 @@ db_insert_rows(struct db *db, const struct db_msg *m, const struct db_key *k)
 	    db_bind_text(db, st, 5, k->uidl) == -1 ||
 	    db_bind_int(db, st, 6, (int64_t)m->len) == -1 ||
 	    db_bind_text(db, st, 7, k->sha) == -1 ||
-	    db_bind_text(db, st, 8, k->has_msgid ? k->msgid : NULL) == -1 ||
-	    db_bind_int(db, st, 9, m->received) == -1)
+	    db_bind_text(db, st, 8, k->hdr.message_id[0] != '\0' ?
+	    k->hdr.message_id : NULL) == -1 ||
+	    db_bind_int(db, st, 9, m->received) == -1 ||
+	    db_bind_hdr(db, st, 10, &k->hdr) == -1)
 		return db_bail(st);
 	if ((rc = db_step(db, st, "insert message")) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
@@ -1093,20 +1262,42 @@ db_raw(struct db *db, int64_t id, void **buf, size_t *len)
 	return ret;
 }
 
+/* a text column that is NOT NULL; "" if SQLite could not give it */
+static const char *
+db_col_str(sqlite3_stmt *st, int i)
+{
+	const char	*p;
+
+	p = (const char *)sqlite3_column_text(st, i);
+	return p != NULL ? p : "";
+}
+
+/* the current row of a query selecting ROW_COLUMNS */
 static int
 db_row_read(struct db *db, sqlite3_stmt *st, struct db_row *r)
 {
 	int64_t	 size;
 
 	r->id = sqlite3_column_int64(st, 0);
-	r->mailbox = (const char *)sqlite3_column_text(st, 1);
-	r->uidl = (const char *)sqlite3_column_text(st, 4);
-	size = sqlite3_column_int64(st, 5);
-	r->message_id = (const char *)sqlite3_column_text(st, 6);
+	r->account = db_col_str(st, 1);
+	r->mailbox = (const char *)sqlite3_column_text(st, 2);
+	r->uidl = (const char *)sqlite3_column_text(st, 5);
+	size = sqlite3_column_int64(st, 6);
 	r->received = sqlite3_column_int64(st, 7);
 	r->seen = sqlite3_column_int64(st, 8) != 0;
-	if (db_col_u32(db, st, 2, &r->uidvalidity) == -1 ||
-	    db_col_u32(db, st, 3, &r->uid) == -1)
+	r->message_id = (const char *)sqlite3_column_text(st, 9);
+	r->in_reply_to = (const char *)sqlite3_column_text(st, 10);
+	r->from_name = db_col_str(st, 11);
+	r->from_addr = db_col_str(st, 12);
+	r->to_list = db_col_str(st, 13);
+	r->cc_list = db_col_str(st, 14);
+	r->subject = db_col_str(st, 15);
+	r->date_sent = db_col_str(st, 16);
+	r->date_utc = sqlite3_column_int64(st, 17);
+	r->has_attachments = sqlite3_column_int64(st, 18) != 0;
+	r->malformed = sqlite3_column_int64(st, 19);
+	if (db_col_u32(db, st, 3, &r->uidvalidity) == -1 ||
+	    db_col_u32(db, st, 4, &r->uid) == -1)
 		return -1;
 	if (r->mailbox == NULL || size < 0) {
 		db_fail(db, "list: damaged row %lld", (long long)r->id);
@@ -1116,162 +1307,281 @@ db_row_read(struct db *db, sqlite3_stmt *st, struct db_row *r)
 	return 0;
 }
 
-int64_t
-db_list(struct db *db, int64_t account, int64_t offset, int64_t limit,
+/* step a bound query of ROW_COLUMNS, calling back; rows or -1; resets */
+static int64_t
+db_rows(struct db *db, sqlite3_stmt *st,
     int (*cb)(const struct db_row *, void *), void *arg)
 {
-	sqlite3_stmt	*st = db->st[ST_LIST];
 	struct db_row	 r;
 	int64_t		 n = 0;
-	int		 rc;
+	int		 rc, stop = 0;
 
-	if (db_bind_int(db, st, 1, account) == -1 ||
-	    db_bind_int(db, st, 2, limit) == -1 ||
-	    db_bind_int(db, st, 3, offset) == -1)
-		return db_bail(st);
-	while ((rc = db_step(db, st, "list messages")) == SQLITE_ROW) {
-		if (db_row_read(db, st, &r) == -1)
+	while (!stop && (rc = db_step(db, st, "list messages")) ==
+	    SQLITE_ROW) {
+		if (db_row_read(db, st, &r) == -1) {
+			rc = -1;
 			break;
-		if (cb(&r, arg) == -1) {
+		}
+		if ((stop = cb(&r, arg)) == -1) {
 			db_fail(db, "list: stopped by the caller");
+			rc = -1;
 			break;
 		}
 		n++;
 	}
 	db_reset(st);
-	return rc == SQLITE_DONE ? n : -1;
+	return rc == -1 ? -1 : n;
+}
+
+/* "%s%" with the LIKE wildcards of s, and our escape, escaped */
+static char *
+db_like(struct db *db, const char *s)
+{
+	char	*p;
+	size_t	 n = strlen(s), i, j = 0;
+
+	if (n > DB_FILTER_MAX) {
+		db_fail(db, "inbox: filter longer than %d bytes",
+		    DB_FILTER_MAX);
+		return NULL;
+	}
+	if ((p = malloc(2 * n + 3)) == NULL) {
+		db_fail(db, "inbox: %s", strerror(errno));
+		return NULL;
+	}
+	p[j++] = '%';
+	for (i = 0; i < n; i++) {
+		if (s[i] == '%' || s[i] == '_' || s[i] == '\\')
+			p[j++] = '\\';
+		p[j++] = s[i];
+	}
+	p[j++] = '%';
+	p[j] = '\0';
+	return p;
+}
+
+/* the LIKE patterns of a filter; NULL for no filter */
+struct db_patterns {
+	char	*from;
+	char	*subject;
+};
+
+static int
+db_patterns(struct db *db, const struct db_filter *f, struct db_patterns *p)
+{
+	p->from = p->subject = NULL;
+	if (f->from != NULL && *f->from != '\0' &&
+	    (p->from = db_like(db, f->from)) == NULL)
+		return -1;
+	if (f->subject != NULL && *f->subject != '\0' &&
+	    (p->subject = db_like(db, f->subject)) == NULL) {
+		free(p->from);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+db_patterns_free(struct db_patterns *p)
+{
+	free(p->from);
+	free(p->subject);
+}
+
+/* bind ?1..?4 of an inbox query */
+static int
+db_bind_filter(struct db *db, sqlite3_stmt *st, int64_t account,
+    const struct db_filter *f, const struct db_patterns *p)
+{
+	if (db_bind_int(db, st, 1, account) == -1 ||
+	    db_bind_text(db, st, 2, p->from) == -1 ||
+	    db_bind_text(db, st, 3, p->subject) == -1 ||
+	    db_bind_int(db, st, 4, f->since) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+db_total(struct db *db, int64_t account, const struct db_filter *f,
+    const struct db_patterns *p, int64_t *total)
+{
+	sqlite3_stmt	*st = db->st[f->unread ? ST_TOTAL_UNREAD : ST_TOTAL];
+	int		 rc;
+
+	if (db_bind_filter(db, st, account, f, p) == -1)
+		return db_bail(st);
+	if ((rc = db_step(db, st, "count messages")) == SQLITE_ROW)
+		*total = sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		db_fail(db, "count messages: no result");
+	db_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* the page of an inbox; limit as SQLite takes it (< 0: all) */
+static int64_t
+db_page(struct db *db, int64_t account, const struct db_filter *f,
+    int64_t limit, int (*cb)(const struct db_row *, void *), void *arg,
+    int64_t *total)
+{
+	struct db_patterns	 p;
+	sqlite3_stmt		*st = db->st[f->unread ? ST_INBOX_UNREAD :
+				    ST_INBOX];
+	int64_t			 n = -1;
+
+	if (f->offset < 0) {
+		db_fail(db, "inbox: negative offset");
+		return -1;
+	}
+	if (db_patterns(db, f, &p) == -1)
+		return -1;
+	if (total != NULL && db_total(db, account, f, &p, total) == -1)
+		goto done;
+	if (db_bind_filter(db, st, account, f, &p) == -1 ||
+	    db_bind_int(db, st, 5, limit) == -1 ||
+	    db_bind_int(db, st, 6, f->offset) == -1) {
+		db_reset(st);
+		goto done;
+	}
+	n = db_rows(db, st, cb, arg);
+ done:
+	db_patterns_free(&p);	/* after the reset: they were bound */
+	return n;
+}
+
+int64_t
+db_list(struct db *db, int64_t account, int64_t offset, int64_t limit,
+    int (*cb)(const struct db_row *, void *), void *arg)
+{
+	struct db_filter	 f;
+
+	memset(&f, 0, sizeof(f));
+	f.offset = offset;
+	return db_page(db, account, &f, limit < 0 ? -1 : limit, cb, arg,
+	    NULL);
+}
+
+int64_t
+db_inbox(struct db *db, int64_t account, const struct db_filter *filter,
+    int (*cb)(const struct db_row *, void *), void *arg, int64_t *total)
+{
+	struct db_filter	 none;
+	int64_t			 limit;
+
+	if (filter == NULL) {
+		memset(&none, 0, sizeof(none));
+		filter = &none;
+	}
+	limit = filter->limit == 0 ? DB_INBOX_LIMIT :
+	    filter->limit < 0 ? -1 : filter->limit;
+	return db_page(db, account, filter, limit, cb, arg, total);
+}
+
+int
+db_message(struct db *db, int64_t id,
+    int (*cb)(const struct db_row *, void *), void *arg)
+{
+	sqlite3_stmt	*st = db->st[ST_MESSAGE];
+	int64_t		 n;
+
+	if (db_bind_int(db, st, 1, id) == -1)
+		return db_bail(st);
+	if ((n = db_rows(db, st, cb, arg)) == -1)
+		return -1;
+	return n > 0;
+}
+
+int
+db_mark(struct db *db, int64_t id, int seen)
+{
+	sqlite3_stmt	*st = db->st[ST_MARK];
+
+	if (db_writable(db, "mark") == -1)
+		return -1;
+	if (db_bind_int(db, st, 1, id) == -1 ||
+	    db_bind_int(db, st, 2, seen != 0) == -1)
+		return db_bail(st);
+	if (db_exists(db, st, "mark message") == -1)
+		return -1;
+	/* an UPDATE counts the rows it matched, changed or not */
+	return sqlite3_changes(db->sql) > 0;
+}
+
+int64_t
+db_account_id(struct db *db, const char *name)
+{
+	sqlite3_stmt	*st = db->st[ST_ACCOUNT_GET];
+	int64_t		 id = 0;
+	int		 rc;
+
+	if (name == NULL || *name == '\0')
+		return 0;
+	if (db_bind_text(db, st, 1, name) == -1)
+		return db_bail(st);
+	if ((rc = db_step(db, st, "look up account")) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	db_reset(st);
+	return rc == -1 ? -1 : id;
+}
+
+/* append one line of a query plan */
+static int
+db_plan_line(struct db *db, sqlite3_stmt *st, char *buf, size_t bufsz)
+{
+	const char	*d;
+
+	d = (const char *)sqlite3_column_text(st, 3);
+	if (buf[0] != '\0')
+		(void)strlcat(buf, "\n", bufsz);
+	if (strlcat(buf, d != NULL ? d : "?", bufsz) >= bufsz) {
+		db_fail(db, "query plan: buffer too small");
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_inbox_plan(struct db *db, const struct db_filter *f, char *buf,
+    size_t bufsz)
+{
+	sqlite3_stmt	*st;
+	char		*sql;
+	const char	*q;
+	size_t		 n;
+	int		 rc;
+
+	if (bufsz == 0)
+		return -1;
+	buf[0] = '\0';
+	q = db_sql[f != NULL && f->unread ? ST_INBOX_UNREAD : ST_INBOX];
+	n = sizeof(PLAN_PREFIX) + strlen(q);
+	if ((sql = malloc(n)) == NULL) {
+		db_fail(db, "query plan: %s", strerror(errno));
+		return -1;
+	}
+	(void)strlcpy(sql, PLAN_PREFIX, n);
+	(void)strlcat(sql, q, n);
+	rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+	free(sql);
+	if (rc != SQLITE_OK) {
+		db_sqlfail(db, "query plan");
+		return -1;
+	}
+	while ((rc = db_step(db, st, "query plan")) == SQLITE_ROW)
+		if (db_plan_line(db, st, buf, bufsz) == -1) {
+			rc = -1;
+			break;
+		}
+	(void)sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* --- Message-ID --- */
 
-/*
- * The next line as [*s, *e) without its line end: 1 a line, 0 the end of
- * the message, -1 the line runs past what we may look at.
- */
-static int
-hdr_next(struct hdr *h, size_t *s, size_t *e)
-{
-	const unsigned char	*nl;
-
-	if (h->off >= h->len)
-		return h->whole ? 0 : -1;
-	*s = h->off;
-	if ((nl = memchr(h->p + h->off, '\n', h->len - h->off)) == NULL) {
-		if (!h->whole)
-			return -1;
-		*e = h->len;
-		h->off = h->len;
-	} else {
-		*e = nl - h->p;
-		h->off = *e + 1;
-	}
-	if (*e > *s && h->p[*e - 1] == '\r')
-		(*e)--;
-	return 1;
-}
-
-/* does a folded continuation follow? 1 yes, 0 no, -1 cannot tell */
-static int
-hdr_folded(const struct hdr *h)
-{
-	if (h->off >= h->len)
-		return h->whole ? 0 : -1;
-	return h->p[h->off] == ' ' || h->p[h->off] == '\t';
-}
-
-/* "Message-ID" [WSP] ":"; *val is set past the colon */
-static int
-hdr_is_msgid(const unsigned char *line, size_t n, size_t *val)
-{
-	static const char	 name[] = "message-id";
-	size_t			 i = sizeof(name) - 1;
-
-	if (n < i || strncasecmp((const char *)line, name, i) != 0)
-		return 0;
-	while (i < n && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	if (i >= n || line[i] != ':')
-		return 0;
-	*val = i + 1;
-	return 1;
-}
-
-/* append a piece of the value; control characters make it unreadable */
-static int
-hdr_append(char *buf, size_t bufsz, size_t *n, const unsigned char *s,
-    size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < len; i++)
-		if ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
-			return -1;
-	if (len >= bufsz - *n)
-		return -1;
-	memcpy(buf + *n, s, len);
-	*n += len;
-	return 0;
-}
-
-/* strip surrounding blanks in place; 1 if anything is left */
-static int
-hdr_trim(char *buf, size_t n)
-{
-	size_t	 i = 0;
-
-	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
-		n--;
-	while (i < n && (buf[i] == ' ' || buf[i] == '\t'))
-		i++;
-	memmove(buf, buf + i, n - i);
-	buf[n - i] = '\0';
-	return n > i;
-}
-
-/* collect the value starting at [s, e) and its continuation lines */
-static int
-hdr_value(struct hdr *h, size_t s, size_t e, char *buf, size_t bufsz)
-{
-	size_t	 n = 0;
-	int	 f;
-
-	if (hdr_append(buf, bufsz, &n, h->p + s, e - s) == -1)
-		return 0;
-	while ((f = hdr_folded(h)) == 1) {
-		/* unfolding removes only the line break */
-		if (hdr_next(h, &s, &e) != 1 ||
-		    hdr_append(buf, bufsz, &n, h->p + s, e - s) == -1)
-			return 0;
-	}
-	if (f == -1)
-		return 0;
-	return hdr_trim(buf, n);
-}
-
 int
 db_message_id(const void *raw, size_t len, char *buf, size_t bufsz)
 {
-	struct hdr	 h;
-	size_t		 s, e, v;
-
-	if (bufsz == 0)
-		return 0;
-	buf[0] = '\0';
 	if (bufsz > DB_MSGID_LEN)
 		bufsz = DB_MSGID_LEN;
-	h.p = raw;
-	h.len = len < HDR_SCAN_MAX ? len : HDR_SCAN_MAX;
-	h.whole = h.len == len;
-	h.off = 0;
-	while (hdr_next(&h, &s, &e) == 1) {
-		if (s == e)
-			return 0;	/* the blank line: the body follows */
-		if (hdr_is_msgid(h.p + s, e - s, &v)) {
-			if (hdr_value(&h, s + v, e, buf, bufsz))
-				return 1;
-			buf[0] = '\0';
-			return 0;
-		}
-	}
-	return 0;
+	return mime_field(raw, len, "Message-ID", buf, bufsz);
 }

@@ -60,17 +60,46 @@ struct db_msg {
 	time_t		 received;
 };
 
-/* one row of db_list(); the strings are valid during the callback only */
+/*
+ * One message as db_inbox(), db_message() and db_list() report it; the
+ * strings are valid during the callback only.  The header columns are
+ * mime_header()'s (see mime.h): decoded UTF-8 without control
+ * characters, "" when the header had nothing readable.
+ */
 struct db_row {
 	int64_t		 id;
-	const char	*mailbox;
+	const char	*account;	/* accounts.name */
+	const char	*mailbox;	/* "" for POP3 */
 	uint32_t	 uidvalidity;
 	uint32_t	 uid;
 	const char	*uidl;		/* NULL for IMAP */
 	uint64_t	 size;
-	const char	*message_id;	/* NULL if the message has none */
-	time_t		 received;
+	time_t		 received;	/* when we stored it */
 	int		 seen;
+	const char	*message_id;	/* as sent; NULL if none */
+	const char	*in_reply_to;	/* as sent; NULL if none */
+	const char	*from_name;
+	const char	*from_addr;
+	const char	*to_list;	/* "Name <addr>, addr, ..." */
+	const char	*cc_list;
+	const char	*subject;
+	const char	*date_sent;	/* the Date field as sent */
+	int64_t		 date_utc;	/* seconds since the epoch; 0: none */
+	int		 has_attachments;
+	int		 malformed;	/* 0, or MIME_BAD_* bits of mime.h */
+};
+
+#define DB_INBOX_LIMIT	50	/* rows per page when the filter says 0 */
+#define DB_FILTER_MAX	1000	/* longest from/subject filter, bytes */
+
+/* what db_inbox() lists; all zero (or NULL) lists everything */
+struct db_filter {
+	int64_t		 limit;		/* 0: DB_INBOX_LIMIT; < 0: all */
+	int64_t		 offset;	/* rows skipped; >= 0 */
+	int		 unread;	/* only messages with seen = 0 */
+	const char	*from;		/* substring of from_addr or from_name */
+	const char	*subject;	/* substring of subject */
+	int64_t		 since;		/* date_utc >= since; 0: any date */
 };
 
 struct db	*db_open(const char *, char *, size_t);
@@ -116,19 +145,57 @@ int64_t		 db_count(struct db *, int64_t);	/* -1 on error */
 int		 db_raw(struct db *, int64_t, void **, size_t *);
 
 /*
+ * The callbacks below return 0 to go on, 1 to stop early, -1 to stop
+ * with an error; they must not call other db functions.
+ */
+
+/*
  * An account's messages, newest first, skipping offset and stopping after
- * limit rows (a negative limit: no limit).  The callback returns 0 to go
- * on, -1 to stop with an error; it must not call other db functions.
- * Returns the number of rows seen, or -1.
+ * limit rows (a negative limit: no limit).  Returns the number of rows
+ * delivered, or -1.
  */
 int64_t		 db_list(struct db *, int64_t, int64_t, int64_t,
 		    int (*)(const struct db_row *, void *), void *);
 
 /*
+ * An account's inbox: the messages that pass the filter (NULL: none),
+ * newest first (the most recently fetched: received, then id, both
+ * descending), one page of them.  The from and subject filters match a
+ * substring, case-insensitively for ASCII letters; their characters are
+ * taken literally ('%' and '_' too).  If total is not NULL it receives
+ * the number of messages that pass the filter, all pages together.
+ * Returns the number of rows delivered, or -1.
+ */
+int64_t		 db_inbox(struct db *, int64_t, const struct db_filter *,
+		    int (*)(const struct db_row *, void *), void *, int64_t *);
+
+/* one message by id: 1 found (and the callback called), 0 none, -1 */
+int		 db_message(struct db *, int64_t,
+		    int (*)(const struct db_row *, void *), void *);
+
+/*
+ * Mark a message read (seen != 0) or unread: 1 done (also if it already
+ * was), 0 no such message, -1 error.  Inside a batch it becomes durable
+ * with the batch; outside, at once.
+ */
+int		 db_mark(struct db *, int64_t, int);
+
+/* an account's id without creating it: > 0, 0 not found, -1 error */
+int64_t		 db_account_id(struct db *, const char *);
+
+/*
+ * SQLite's plan for the query db_inbox() runs with this filter, one step
+ * a line (EXPLAIN QUERY PLAN), for tests and diagnostics: 0/-1.
+ */
+int		 db_inbox_plan(struct db *, const struct db_filter *, char *,
+		    size_t);
+
+/*
  * The Message-ID header value of a raw message into buf: 1 found, 0
  * absent or unreadable.  Only the header section is scanned, at most the
  * first 256 KiB; the value is unfolded and trimmed, angle brackets kept.
- * Needs no database: a fetcher may use it to match db_rekey().
+ * Needs no database: a fetcher may use it to match db_rekey().  It is
+ * the value db_insert() stores and mime_header() reports.
  */
 int		 db_message_id(const void *, size_t, char *, size_t);
 

@@ -32,6 +32,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
 #include "inboxd.h"
 #include "log.h"
 #include "parent.h"
@@ -40,12 +43,57 @@ struct parent	*env;
 
 static struct event	 ev_sighup, ev_sigterm, ev_sigint, ev_sigchld;
 
+int
+conf_count(struct inboxd_conf *conf)
+{
+	struct account	*a;
+	int		 n = 0;
+
+	TAILQ_FOREACH(a, &conf->accounts, entry)
+		n++;
+	return n;
+}
+
+/* what the audit trail records of a configuration: its SHA-256 */
+const char *
+conf_hash(const char *path, char *buf, size_t len)
+{
+	unsigned char	 md[SHA256_DIGEST_LENGTH], chunk[8192];
+	EVP_MD_CTX	*ctx;
+	ssize_t		 n;
+	size_t		 i;
+	int		 fd;
+
+	(void)strlcpy(buf, "-", len);
+	if (len < 2 * sizeof(md) + 1)
+		return buf;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return buf;
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(ctx);
+		close(fd);
+		return buf;
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		if (EVP_DigestUpdate(ctx, chunk, n) != 1)
+			n = -1;
+	close(fd);
+	if (n == 0 && EVP_DigestFinal_ex(ctx, md, NULL) == 1)
+		for (i = 0; i < sizeof(md); i++)
+			(void)snprintf(buf + 2 * i, len - 2 * i, "%02x",
+			    md[i]);
+	EVP_MD_CTX_free(ctx);
+	return buf;
+}
+
 static __dead void
 usage(void)
 {
 	extern char	*__progname;
 
-	fprintf(stderr, "usage: %s [-dnv] [-f file]\n", __progname);
+	fprintf(stderr, "usage: %s [-dnv] [-f file] [-L socket]\n",
+	    __progname);
 	exit(1);
 }
 
@@ -308,6 +356,7 @@ main(int argc, char *argv[])
 	static struct parent	 penv;
 	int			 ch, debug = 0, noaction = 0, verbose = 0;
 	const char		*conffile = INBOXD_CONF;
+	char			 hash[65];
 	ssize_t			 n;
 	extern char		**environ;
 
@@ -316,10 +365,13 @@ main(int argc, char *argv[])
 		if (strcmp(argv[ch], "-X") == 0)
 			child_exec_main(argc, argv, role_parse(argv[ch + 1]));
 
-	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+	while ((ch = getopt(argc, argv, "df:L:nv")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
+			break;
+		case 'L':
+			log_setpath(optarg);
 			break;
 		case 'f':
 			conffile = optarg;
@@ -365,8 +417,9 @@ main(int argc, char *argv[])
 	control_sockets();
 	if (!debug && daemon(0, 0) == -1)
 		fatal("daemon");
-	log_audit("start", "pid=%ld config=%s accounts=%u", (long)getpid(),
-	    conffile, 0U);
+	log_audit("start", "pid=%ld config=%s sha256=%s accounts=%d",
+	    (long)getpid(), conffile, conf_hash(conffile, hash, sizeof(hash)),
+	    conf_count(env->conf));
 
 	event_init();
 	log_libevent();

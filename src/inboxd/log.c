@@ -14,12 +14,17 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <errno.h>
+#include <paths.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event.h>
 
@@ -27,6 +32,9 @@
 
 static int	 debug;
 static int	 verbose;
+static int	 facility = LOG_DAEMON;
+static int	 logfd = -1;
+static const char *logpath = _PATH_LOG;
 static const char *procname = "parent";
 static void	(*sink)(int, const char *);
 
@@ -34,12 +42,77 @@ static void	 vlog(int, const char *, const char *, va_list)
 		    __attribute__((__format__(printf, 3, 0)));
 
 void
-log_init(int n_debug, int facility)
+log_init(int n_debug, int n_facility)
 {
 	debug = n_debug;
-	if (!debug)
-		openlog("inboxd", LOG_PID | LOG_NDELAY, facility);
+	facility = n_facility;
 	tzset();
+}
+
+/* where syslog(3)'s socket is; for tests and unusual systems */
+void
+log_setpath(const char *path)
+{
+	logpath = path;
+	if (logfd != -1) {
+		close(logfd);
+		logfd = -1;
+	}
+}
+
+static int
+log_connect(void)
+{
+	struct sockaddr_un	 sun;
+
+	if (logfd != -1)
+		return 0;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, logpath, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		return -1;
+	if ((logfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(logfd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(logfd);
+		logfd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Our own syslog client: it reconnects when the syslog daemon re-creates
+ * its socket, and the socket path can be chosen.  Format of RFC 3164, as
+ * syslog(3) writes it locally.
+ */
+static void
+log_syslog(int pri, const char *line)
+{
+	char		 buf[2048], ts[32];
+	struct tm	*tm;
+	time_t		 now;
+	int		 n, try;
+
+	now = time(NULL);
+	if ((tm = localtime(&now)) == NULL ||
+	    strftime(ts, sizeof(ts), "%b %e %H:%M:%S", tm) == 0)
+		(void)strlcpy(ts, "-", sizeof(ts));
+	n = snprintf(buf, sizeof(buf), "<%d>%s inboxd[%ld]: %s",
+	    facility | pri, ts, (long)getpid(), line);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	for (try = 0; try < 2; try++) {
+		if (log_connect() == -1)
+			return;
+		if (send(logfd, buf, n, MSG_NOSIGNAL) != -1)
+			return;
+		close(logfd);
+		logfd = -1;
+	}
 }
 
 /* libevent's own complaints go where ours go, never to a raw stderr */
@@ -94,7 +167,7 @@ log_emit(int pri, const char *line)
 		fprintf(stderr, "%s\n", line);
 		fflush(stderr);
 	} else
-		syslog(pri, "%s", line);
+		log_syslog(pri, line);
 }
 
 /* format one line: "proc: message[: errstr]" */

@@ -24,6 +24,7 @@
 #endif
 
 void	 log_init(int, int);		/* foreground?, syslog facility */
+void	 log_setpath(const char *);	/* syslog socket, default /dev/log */
 void	 log_procinit(const char *);	/* name prefixed to each line */
 void	 log_libevent(void);		/* route libevent's messages here */
 void	 log_setverbose(int);

@@ -107,6 +107,29 @@ send_listener(struct proc *p, int fd, int readonly)
 		log_warnx("control: cannot send listener");
 }
 
+/* control serves inbox queries from the store: give them a channel */
+static void
+control_store_link(void)
+{
+	int	 sv[2];
+
+	if (env->store.pid == 0 || env->control.pid == 0)
+		return;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("socketpair");
+		return;
+	}
+	if (imsgev_compose(&env->store.iev, IMSG_STORE_CONTROL, 0, sv[0],
+	    NULL, 0) == -1) {
+		close(sv[1]);
+		log_warnx("cannot link control and store");
+		return;
+	}
+	if (imsgev_compose(&env->control.iev, IMSG_CTL_STORE_FD, 0, sv[1],
+	    NULL, 0) == -1)
+		log_warnx("cannot link control and store");
+}
+
 void
 parent_send_config(struct proc *p)
 {
@@ -122,11 +145,13 @@ parent_send_config(struct proc *p)
 		send_end(p);
 		TAILQ_FOREACH(a, &env->accts, entry)
 			store_attach(a);
+		control_store_link();
 		break;
 	case ROLE_CONTROL:
 		send_listener(p, env->ctlfd, 0);
 		send_listener(p, env->ctlrofd, 1);
 		send_end(p);
+		control_store_link();
 		break;
 	case ROLE_FETCH:
 		if (account_send(&p->iev, 0, &p->acct->conf) == -1)
@@ -627,6 +652,7 @@ int
 parent_reload(char *msg, size_t len)
 {
 	struct inboxd_conf	*nconf;
+	char			 hash[65];
 	int			 added = 0, changed = 0, removed = 0;
 
 	if ((nconf = parse_config(env->conffile, 0)) == NULL) {
@@ -652,7 +678,8 @@ parent_reload(char *msg, size_t len)
 	env->conf = nconf;
 	(void)snprintf(msg, len, "reloaded: %d added, %d changed, "
 	    "%d removed", added, changed, removed);
-	log_audit("reload", "result=ok config=%s added=%d changed=%d "
-	    "removed=%d", env->conffile, added, changed, removed);
+	log_audit("reload", "result=ok config=%s sha256=%s added=%d "
+	    "changed=%d removed=%d", env->conffile, conf_hash(env->conffile,
+	    hash, sizeof(hash)), added, changed, removed);
 	return 0;
 }

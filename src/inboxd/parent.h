@@ -89,6 +89,10 @@ struct parent {
 
 extern struct parent	*env;
 
+/* inboxd.c */
+int	 conf_count(struct inboxd_conf *);
+const char *conf_hash(const char *, char *, size_t);
+
 /* proc.c */
 void	 proc_start(struct proc *);
 void	 proc_stop(struct proc *);

@@ -24,17 +24,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "db.h"
 #include "inboxd.h"
 #include "log.h"
+#include "mime.h"
 #include "priv.h"
+#include "util.h"
 
 #define BATCH_MSGS	512		/* commit after this many messages */
 #define BATCH_BYTES	(32 * 1024 * 1024)
 #define BATCH_MSECS	50		/* or this long after the first */
-#define MSG_LIMIT	1000000000ULL	/* SQLite's largest blob */
+#define MSG_LIMIT	MSG_MAXSIZE
 #define ACK_CHUNK	2000
 #define HAVE_MAX	4000		/* keys in one query */
+#define FETCH_CHUNK_CTL	(IMSG_MAXDATA - 64)	/* bytes per IMSG_CTL_DATA */
 
 struct feeder {
 	TAILQ_ENTRY(feeder)	 entry;
@@ -56,6 +60,8 @@ struct feeder {
 };
 
 static struct imsgev		 parent;
+static struct imsgev		 control;	/* inbox queries */
+static int			 have_control;
 static TAILQ_HEAD(, feeder)	 feeders = TAILQ_HEAD_INITIALIZER(feeders);
 static struct db		*db;
 static char			 dbpath[PATH_MAX];
@@ -185,13 +191,218 @@ feeder_detach(struct imsg *imsg)
 		}
 }
 
+/* --- the inbox view, asked through control --- */
+
+static void
+ctl_fail(uint32_t peerid, const char *msg)
+{
+	struct ibuf	*b;
+
+	b = m_create(&control, IMSG_CTL_FAIL, peerid, -1);
+	m_add_string(b, msg);
+	(void)m_close(&control, b);
+}
+
+static void
+row_copy(const struct db_row *r, struct ctl_msgrow *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = r->id;
+	if (r->account != NULL)
+		(void)strlcpy(c->account, r->account, sizeof(c->account));
+	c->received = r->received;
+	c->date = r->date_utc > 0 ? r->date_utc : 0;
+#define CP(dst, src)	if ((src) != NULL) (void)strlcpy(dst, src, sizeof(dst))
+	CP(c->date_sent, r->date_sent);
+	CP(c->from_name, r->from_name);
+	CP(c->from_addr, r->from_addr);
+	CP(c->to, r->to_list);
+	CP(c->cc, r->cc_list);
+	CP(c->subject, r->subject);
+	CP(c->message_id, r->message_id);
+	CP(c->in_reply_to, r->in_reply_to);
+#undef CP
+	c->size = r->size;
+	c->seen = r->seen;
+	c->attachments = r->has_attachments;
+	c->malformed = r->malformed;
+}
+
+static int
+row_send(const struct db_row *r, void *arg)
+{
+	struct ctl_msgrow	 c;
+	uint32_t		 peerid = *(uint32_t *)arg;
+
+	row_copy(r, &c);
+	return ctl_msgrow_send(&control, peerid, &c);
+}
+
+static void
+ctl_inbox(struct imsg *imsg)
+{
+	struct msgin	 m;
+	struct db_filter flt;
+	struct ibuf	*b;
+	char		 name[NAME_LEN], from[256], subject[256];
+	uint64_t	 limit, offset, since;
+	uint32_t	 unread, peerid = imsg->hdr.peerid;
+	int64_t		 acc, total = 0;
+
+	m_msg(&m, imsg);
+	m_get_string(&m, name, sizeof(name));
+	m_get_u64(&m, &limit);
+	m_get_u64(&m, &offset);
+	m_get_u32(&m, &unread);
+	m_get_string(&m, from, sizeof(from));
+	m_get_string(&m, subject, sizeof(subject));
+	m_get_u64(&m, &since);
+	if (m_end(&m) == -1 || limit == 0 || limit > 10000 ||
+	    offset > INT64_MAX || since > INT64_MAX) {
+		ctl_fail(peerid, "malformed inbox request");
+		return;
+	}
+	if ((acc = db_account_id(db, name)) <= 0) {
+		ctl_fail(peerid, acc == 0 ? "no such account in the database" :
+		    db_error(db));
+		return;
+	}
+	memset(&flt, 0, sizeof(flt));
+	flt.limit = limit;
+	flt.offset = offset;
+	flt.unread = unread != 0;
+	flt.from = from[0] != '\0' ? from : NULL;
+	flt.subject = subject[0] != '\0' ? subject : NULL;
+	flt.since = since;
+	if (db_inbox(db, acc, &flt, row_send, &peerid, &total) == -1) {
+		ctl_fail(peerid, db_error(db));
+		return;
+	}
+	b = m_create(&control, IMSG_CTL_INBOX_END, peerid, -1);
+	m_add_u64(b, total);
+	(void)m_close(&control, b);
+}
+
+static void
+ctl_data(uint32_t peerid, const unsigned char *p, size_t len)
+{
+	size_t	 n;
+
+	while (len > 0) {
+		n = len > FETCH_CHUNK_CTL ? FETCH_CHUNK_CTL : len;
+		if (imsgev_compose(&control, IMSG_CTL_DATA, peerid, -1, p, n) ==
+		    -1)
+			return;
+		p += n;
+		len -= n;
+	}
+}
+
+static void
+ctl_message(struct imsg *imsg)
+{
+	struct msgin	 m;
+	uint64_t	 id;
+	uint32_t	 part, peerid = imsg->hdr.peerid;
+	void		*raw = NULL;
+	char		*text = NULL;
+	size_t		 len, tlen;
+	int		 r;
+
+	m_msg(&m, imsg);
+	m_get_u64(&m, &id);
+	m_get_u32(&m, &part);
+	if (m_end(&m) == -1 || id > INT64_MAX || part > CTL_PART_TEXT) {
+		ctl_fail(peerid, "malformed message request");
+		return;
+	}
+	if (part == CTL_PART_HEADERS)
+		r = db_message(db, id, row_send, &peerid);
+	else
+		r = db_raw(db, id, &raw, &len) == 0 ? 1 : 0;
+	if (r != 1) {
+		ctl_fail(peerid, r == 0 ? "no such message" : db_error(db));
+		return;
+	}
+	if (part == CTL_PART_RAW)
+		ctl_data(peerid, raw, len);
+	else if (part == CTL_PART_TEXT) {
+		if (mime_text(raw, len, &text, &tlen) == 0) {
+			ctl_data(peerid, (unsigned char *)text, tlen);
+			free(text);
+		}
+	}
+	free(raw);
+	(void)imsgev_compose(&control, IMSG_CTL_END, peerid, -1, NULL, 0);
+}
+
+static void
+ctl_mark(struct imsg *imsg)
+{
+	struct msgin	 m;
+	struct ibuf	*b;
+	uint64_t	 id;
+	uint32_t	 seen, peerid = imsg->hdr.peerid;
+	int		 r;
+
+	m_msg(&m, imsg);
+	m_get_u64(&m, &id);
+	m_get_u32(&m, &seen);
+	if (m_end(&m) == -1 || id > INT64_MAX) {
+		ctl_fail(peerid, "malformed mark request");
+		return;
+	}
+	if ((r = db_mark(db, id, seen != 0)) != 1) {
+		ctl_fail(peerid, r == 0 ? "no such message" : db_error(db));
+		return;
+	}
+	b = m_create(&control, IMSG_CTL_OK, peerid, -1);
+	m_add_string(b, seen ? "marked read" : "marked unread");
+	(void)m_close(&control, b);
+}
+
+static void
+control_dispatch_store(int fd, short event, void *arg)
+{
+	struct imsg	 imsg;
+	int		 n;
+
+	if (imsgev_dispatch_io(&control, event) == -1) {
+		imsgev_clear(&control);
+		have_control = 0;
+		return;
+	}
+	while ((n = imsg_get(&control.ibuf, &imsg)) == 1) {
+		switch (imsg.hdr.type) {
+		case IMSG_CTL_SHOW_INBOX:
+			ctl_inbox(&imsg);
+			break;
+		case IMSG_CTL_SHOW_MESSAGE:
+			ctl_message(&imsg);
+			break;
+		case IMSG_CTL_MARK:
+			ctl_mark(&imsg);
+			break;
+		default:
+			ctl_fail(imsg.hdr.peerid, "unknown request");
+			break;
+		}
+		imsg_free(&imsg);
+	}
+	if (n == -1) {
+		log_warnx("malformed message from control");
+		imsgev_clear(&control);
+		have_control = 0;
+	}
+}
+
 static void
 parent_dispatch_store(int fd, short event, void *arg)
 {
 	struct imsg	 imsg;
 	struct msgin	 m;
 	uint32_t	 level;
-	int		 n;
+	int		 n, cfd;
 
 	if (imsgev_dispatch_io(&parent, event) == -1) {
 		/* finish what is pending: it is acknowledged or not at all */
@@ -206,6 +417,14 @@ parent_dispatch_store(int fd, short event, void *arg)
 			break;
 		case IMSG_STORE_DETACH:
 			feeder_detach(&imsg);
+			break;
+		case IMSG_STORE_CONTROL:
+			if ((cfd = imsg_take_fd(&imsg)) == -1)
+				fatalx("control channel without descriptor");
+			if (have_control)
+				imsgev_clear(&control);
+			imsgev_init(&control, cfd, control_dispatch_store, NULL);
+			have_control = 1;
 			break;
 		case IMSG_CTL_VERBOSE:
 			m_msg(&m, &imsg);
@@ -371,6 +590,25 @@ msg_data(struct feeder *f, struct imsg *imsg)
 	return 0;
 }
 
+/* one audit line per new message; its Message-ID came from the sender */
+static void
+audit_stored(struct feeder *f, const struct db_msg *dm)
+{
+	char	 msgid[DB_MSGID_LEN + 1], vis[256];
+
+	if (db_message_id(dm->raw, dm->len, msgid, sizeof(msgid)) != 1)
+		(void)strlcpy(msgid, "-", sizeof(msgid));
+	vis_str(vis, sizeof(vis), msgid);
+	if (dm->uidl != NULL)
+		log_audit("stored", "account=%s uidl=%s size=%zu "
+		    "message-id=\"%s\"", f->name, dm->uidl, dm->len, vis);
+	else
+		log_audit("stored", "account=%s mailbox=\"%s\" "
+		    "uidvalidity=%u uid=%u size=%zu message-id=\"%s\"",
+		    f->name, dm->mailbox != NULL ? dm->mailbox : "",
+		    dm->uidvalidity, dm->uid, dm->len, vis);
+}
+
 static int
 msg_end(struct feeder *f, struct imsg *imsg)
 {
@@ -417,8 +655,10 @@ msg_end(struct feeder *f, struct imsg *imsg)
 		feeder_reset_msg(f);
 		return 0;
 	}
-	if (r == 1)
+	if (r == 1) {
 		f->dirty = 1;
+		audit_stored(f, &dm);
+	}
 	if (pending_add(f, seq) == -1)
 		fatal("pending");
 	batch_msgs++;
@@ -628,6 +868,9 @@ store_main(const struct childenv *cenv)
 	/* SQLite reads /dev/urandom once: before the jail */
 	if (sqlite3_initialize() != SQLITE_OK)
 		fatalx("sqlite3_initialize");
+	/* charset converters live outside the jail: open them now */
+	if (mime_init() == -1)
+		fatalx("mime_init");
 	sqlite3_randomness(sizeof(seed), &seed);
 	sandbox_enter(cenv);
 	umask(077);
