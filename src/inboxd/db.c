@@ -80,6 +80,7 @@ enum db_stmt {
 	ST_INBOX_UNREAD,
 	ST_TOTAL,
 	ST_TOTAL_UNREAD,
+	ST_COUNT_UNREAD,
 	ST_MESSAGE,
 	ST_MARK,
 	ST_MAX
@@ -89,9 +90,9 @@ enum db_stmt {
 #define ROW_COLUMNS							\
 	"m.id, (SELECT name FROM accounts WHERE id = m.account_id), "	\
 	"m.mailbox, m.uidvalidity, m.uid, m.uidl, m.size, m.received, "	\
-	"m.seen, m.message_id, m.in_reply_to, m.from_name, m.from_addr, "	\
-	"m.to_list, m.cc_list, m.subject, m.date_sent, m.date_utc, "	\
-	"m.has_attachments, m.malformed "
+	"m.seen, m.message_id, m.in_reply_to, m.from_name, "		\
+	"m.from_addr, m.to_list, m.cc_list, m.subject, m.date_sent, "	\
+	"m.date_utc, m.has_attachments, m.malformed "
 
 /*
  * The inbox filters: ?2 a LIKE pattern for the sender or NULL, ?3 one
@@ -101,7 +102,7 @@ enum db_stmt {
 #define INBOX_WHERE							\
 	"WHERE m.account_id = ?1 "					\
 	"AND (?2 IS NULL OR m.from_addr LIKE ?2 ESCAPE '\\' "		\
-	"  OR m.from_name LIKE ?2 ESCAPE '\\') "				\
+	"  OR m.from_name LIKE ?2 ESCAPE '\\') "			\
 	"AND (?3 IS NULL OR m.subject LIKE ?3 ESCAPE '\\') "		\
 	"AND (?4 = 0 OR m.date_utc >= ?4) "
 #define INBOX_ORDER							\
@@ -164,6 +165,10 @@ static const char *const db_sql[ST_MAX] = {
 	    "SELECT count(*) FROM messages m " INBOX_WHERE,
 	[ST_TOTAL_UNREAD] =
 	    "SELECT count(*) FROM messages m " INBOX_WHERE "AND m.seen = 0",
+	/* without filters on the rows, a count reads only an index */
+	[ST_COUNT_UNREAD] =
+	    "SELECT count(*) FROM messages WHERE account_id = ?1 "
+	    "AND seen = 0",
 	[ST_MESSAGE] =
 	    "SELECT " ROW_COLUMNS "FROM messages m WHERE m.id = ?1",
 	[ST_MARK] =
@@ -1405,10 +1410,17 @@ static int
 db_total(struct db *db, int64_t account, const struct db_filter *f,
     const struct db_patterns *p, int64_t *total)
 {
-	sqlite3_stmt	*st = db->st[f->unread ? ST_TOTAL_UNREAD : ST_TOTAL];
+	sqlite3_stmt	*st;
 	int		 rc;
 
-	if (db_bind_filter(db, st, account, f, p) == -1)
+	if (p->from == NULL && p->subject == NULL && f->since == 0) {
+		st = db->st[f->unread ? ST_COUNT_UNREAD : ST_COUNT];
+		rc = db_bind_int(db, st, 1, account);
+	} else {
+		st = db->st[f->unread ? ST_TOTAL_UNREAD : ST_TOTAL];
+		rc = db_bind_filter(db, st, account, f, p);
+	}
+	if (rc == -1)
 		return db_bail(st);
 	if ((rc = db_step(db, st, "count messages")) == SQLITE_ROW)
 		*total = sqlite3_column_int64(st, 0);

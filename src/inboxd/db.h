@@ -76,8 +76,9 @@ struct db_row {
 	uint64_t	 size;
 	time_t		 received;	/* when we stored it */
 	int		 seen;
-	const char	*message_id;	/* as sent; NULL if none */
-	const char	*in_reply_to;	/* as sent; NULL if none */
+	/* as sent, NULL if none; not decoded, so not always UTF-8 */
+	const char	*message_id;
+	const char	*in_reply_to;
 	const char	*from_name;
 	const char	*from_addr;
 	const char	*to_list;	/* "Name <addr>, addr, ..." */
@@ -97,7 +98,7 @@ struct db_filter {
 	int64_t		 limit;		/* 0: DB_INBOX_LIMIT; < 0: all */
 	int64_t		 offset;	/* rows skipped; >= 0 */
 	int		 unread;	/* only messages with seen = 0 */
-	const char	*from;		/* substring of from_addr or from_name */
+	const char	*from;		/* substring of from_addr/from_name */
 	const char	*subject;	/* substring of subject */
 	int64_t		 since;		/* date_utc >= since; 0: any date */
 };

@@ -65,7 +65,7 @@ struct sb {
 	char		*buf;
 	size_t		 size;		/* NUL included */
 	size_t		 len;
-	int		 full;		/* something did not fit: take no more */
+	int		 full;		/* something did not fit: no more */
 	enum sb_mode	 mode;
 };
 
@@ -247,10 +247,10 @@ enum cs_kind {
 
 struct charset {
 	const char	*name;		/* as iconv_open(3) knows it */
-	const char	*alias;		/* more names, normalised, blank separated */
+	const char	*alias;		/* more names, normalised */
 	enum cs_kind	 kind;
 	iconv_t		 cd;
-	int		 state;		/* 0 not tried, 1 open, -1 unavailable */
+	int		 state;		/* 0 not tried, 1 open, -1 missing */
 };
 
 #define CS(name, alias, kind)	{ (name), (alias), (kind), (iconv_t)-1, 0 }
@@ -1038,7 +1038,7 @@ struct mbox {
 	unsigned char	 phrase[PHRASE_MAX];
 	size_t		 plen;
 	int		 words;		/* in the phrase */
-	int		 space;		/* a blank is due before the next word */
+	int		 space;		/* a blank before the next word */
 	unsigned char	 comment[COMMENT_MAX];
 	size_t		 clen;
 	int		 comments;
@@ -1442,7 +1442,8 @@ int
 mime_date(const char *str, size_t n, int64_t *utc)
 {
 	static const char	 days[] = "montuewedthufrisatsun";
-	static const char	 months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+	static const char	 months[] =
+	    "janfebmaraprmayjunjulaugsepoctnovdec";
 	struct dtok		 t[DATE_TOKS];
 	int64_t			 secs;
 	int			 k = 0, d, m, y, ret;
@@ -1736,7 +1737,7 @@ walk_multi(struct walk *w, const struct part *pt)
 		if (is_delim(b + pos, eol - pos, pt->ct.boundary, blen,
 		    &close)) {
 			if (open) {
-				/* the line break before it is the delimiter's */
+				/* the line break before it is part of it */
 				end = pos;
 				if (end > start && b[end - 1] == '\n')
 					end--;
