@@ -184,8 +184,9 @@ parent_dispatch(int fd, short event, void *arg)
 			return;
 	}
 	if (n == -1) {
-		log_warnx("%s: malformed message, killing it",
-		    role_name(p->role));
+		log_audit("protocol-violation", "proc=%s account=%s "
+		    "reason=\"malformed frame\"", role_name(p->role),
+		    p->acct != NULL ? p->acct->conf.name : "-");
 		if (p->pid != 0)
 			(void)kill(p->pid, SIGKILL);
 		imsgev_clear(&p->iev);

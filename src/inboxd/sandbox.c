@@ -18,7 +18,10 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <sys/socket.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -148,6 +151,30 @@ allow(scmp_filter_ctx ctx, const int *list, size_t n)
 			fatalx("seccomp_rule_add %d", list[i]);
 }
 
+#ifdef INBOXD_TEST_HOOKS
+/*
+ * Built only into the regress binary (inboxd-regress): on SIGUSR1 or
+ * SIGUSR2 a jailed child attempts what its filter forbids, so that a test
+ * can watch the filter kill it.  The normal inboxd has no such path.
+ */
+static void
+test_forbidden(int sig)
+{
+	if (sig == SIGUSR1)
+		(void)socket(AF_INET, SOCK_STREAM, 0);
+	else
+		(void)open("/etc/passwd", O_RDONLY);
+	_exit(99);	/* the call went through: the test fails on this */
+}
+
+static void
+test_hooks(void)
+{
+	(void)signal(SIGUSR1, test_forbidden);
+	(void)signal(SIGUSR2, test_forbidden);
+}
+#endif
+
 /*
  * Install the role's allow-list; anything else kills the process.  With
  * INBOXD_SECCOMP_DEBUG set in the environment the offending call is
@@ -176,6 +203,9 @@ sandbox_filter(enum role role)
 		    sizeof(sc_control) / sizeof(sc_control[0]));
 	if (role == ROLE_STORE)
 		allow(ctx, sc_store, sizeof(sc_store) / sizeof(sc_store[0]));
+#ifdef INBOXD_TEST_HOOKS
+	test_hooks();
+#endif
 	if (seccomp_load(ctx) != 0)
 		fatalx("seccomp_load");
 	seccomp_release(ctx);
