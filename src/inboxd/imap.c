@@ -648,9 +648,6 @@ imap_finish(struct fetch *f)
 	}
 	if (f->acct.delete && im->ntodel > 0) {
 		qsort(im->todel, im->ntodel, sizeof(*im->todel), uidcmp);
-		for (i = 0; i < im->ntodel; i++)
-			fetch_audit(f, "deleted", "uid=%u uidvalidity=%u",
-			    im->todel[i], im->uidvalidity);
 		while (pos < im->ntodel) {
 			size_t	 start = pos;
 
@@ -664,7 +661,7 @@ imap_finish(struct fetch *f)
 		}
 		if (!has_cap(im, "UIDPLUS"))
 			fetch_printf(f, "D%u EXPUNGE\r\n", ++im->tagn);
-		im->ntodel = 0;
+		/* audited once the server confirmed the last of them */
 		/* wait for the last one to finish */
 		(void)snprintf(im->tag, sizeof(im->tag), "D%u", im->tagn);
 		im->st = I_DELETE;
@@ -823,6 +820,7 @@ static void
 imap_tagged_ok(struct fetch *f, struct imap_resp *r)
 {
 	struct imap	*im = IM(f);
+	size_t		 i;
 
 	switch (im->st) {
 	case I_CAPA:
@@ -864,6 +862,10 @@ imap_tagged_ok(struct fetch *f, struct imap_resp *r)
 		imap_have(f);
 		break;
 	case I_DELETE:
+		for (i = 0; i < im->ntodel; i++)
+			fetch_audit(f, "deleted", "uid=%u uidvalidity=%u",
+			    im->todel[i], im->uidvalidity);
+		im->ntodel = 0;
 		im->st = I_FETCH;	/* re-enter finish: nothing to delete */
 		imap_finish(f);
 		break;

@@ -55,6 +55,7 @@ struct pmsg {
 	int		 want;
 	uint32_t	 seq;		/* store sequence once fetched */
 	int		 acked;
+	int		 deleted;	/* 1: DELE sent, 2: accepted */
 };
 
 struct pop3 {
@@ -596,8 +597,7 @@ pop3_finish(struct fetch *f)
 			if (pop3_parser_expect(pp->p, POP3_SINGLE) == -1)
 				fatalx("POP3 command queue full");
 			fetch_printf(f, "DELE %u\r\n", m->num);
-			fetch_audit(f, "deleted", "uidl=%s num=%u",
-			    m->uidl[0] ? m->uidl : "-", m->num);
+			m->deleted = 1;
 			pp->deles++;
 			if (!pp->pipelining)
 				break;	/* one by one: see pop3_dele_next */
@@ -610,6 +610,19 @@ pop3_finish(struct fetch *f)
 		return;
 	}
 	pop3_cmd(f, P_QUIT, POP3_SINGLE, "QUIT");
+}
+
+/* answers come in order: this one is for the oldest DELE unanswered */
+static void
+dele_answer(struct pop3 *pp, int ok)
+{
+	size_t	 i;
+
+	for (i = 0; i < pp->nmsgs; i++)
+		if (pp->msgs[i].deleted == 1) {
+			pp->msgs[i].deleted = ok ? 2 : 0;
+			return;
+		}
 }
 
 static void
@@ -629,8 +642,7 @@ pop3_dele_next(struct fetch *f)
 		if (!m->present && m->acked != 1)
 			continue;
 		pop3_cmd(f, P_DELE, POP3_SINGLE, "DELE %u", m->num);
-		fetch_audit(f, "deleted", "uidl=%s num=%u",
-		    m->uidl[0] ? m->uidl : "-", m->num);
+		m->deleted = 1;
 		pp->next = i + 1;
 		return;
 	}
@@ -677,9 +689,16 @@ pop3_status_ok(struct fetch *f, const char *text)
 		store_msg_begin(f, f->seq, pp->msgs[pp->cur].size);
 		break;
 	case P_DELE:
+		dele_answer(pp, 1);
 		pop3_dele_next(f);
 		break;
 	case P_QUIT:
+		/* RFC 1939: the deletions happen now, at QUIT */
+		for (size_t i = 0; i < pp->nmsgs; i++)
+			if (pp->msgs[i].deleted == 2)
+				fetch_audit(f, "deleted", "uidl=%s num=%u",
+				    pp->msgs[i].uidl[0] ? pp->msgs[i].uidl :
+				    "-", pp->msgs[i].num);
 		fetch_done(f);
 		break;
 	default:
@@ -748,6 +767,7 @@ pop3_status(void *arg, enum pop3_status s, const char *text)
 		break;
 	case P_DELE:
 		log_warnx("%s: DELE refused: %s", f->acct.name, vis);
+		dele_answer(pp, 0);
 		pop3_dele_next(f);
 		break;
 	default:
