@@ -10,7 +10,7 @@ MANDIR?=	$(PREFIX)/share/man
 SYSCONFDIR?=	/etc
 
 PROGDIRS=	src/inboxd src/inboxctl
-REGRESSDIRS=	regress/imsg regress/config regress/auth regress/db \
+REGRESSDIRS=	regress/imsg regress/config regress/auth regress/db regress/mime \
 		regress/imapparse regress/proxy regress/harness regress/fake \
 		regress/inboxctl \
 		regress/daemon regress/deploy

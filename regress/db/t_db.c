@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "mime.h"
 
 #define DBFILE	"t.db"
 
@@ -172,18 +173,22 @@ ATF_TC_BODY(open_creates_schema, tc)
 
 	db = open_db();
 	db_close(db);
-	ATF_CHECK_EQ(side_int("SELECT version FROM schema_version"), 1);
+	ATF_CHECK_EQ(side_int("SELECT version FROM schema_version"), 2);
 	ATF_CHECK_EQ(side_int("SELECT count(*) FROM schema_version"), 1);
 	ATF_CHECK_EQ(side_int("SELECT count(*) FROM sqlite_master WHERE "
 	    "type = 'table' AND name IN ('accounts', 'mailboxes', "
 	    "'messages', 'bodies')"), 4);
 	ATF_CHECK_EQ(side_int("SELECT count(*) FROM sqlite_master WHERE "
 	    "type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL"),
-	    4);
-	/* opening again migrates nothing and keeps version 1 */
+	    5);
+	ATF_CHECK_EQ(side_int("SELECT count(*) FROM pragma_table_info("
+	    "'messages') WHERE name IN ('from_name', 'from_addr', 'to_list', "
+	    "'cc_list', 'subject', 'date_sent', 'date_utc', 'in_reply_to', "
+	    "'has_attachments', 'malformed')"), 10);
+	/* opening again migrates nothing and keeps version 2 */
 	db = open_db();
 	db_close(db);
-	ATF_CHECK_EQ(side_int("SELECT version FROM schema_version"), 1);
+	ATF_CHECK_EQ(side_int("SELECT version FROM schema_version"), 2);
 }
 
 ATF_TC_WITHOUT_HEAD(reopen_keeps_data);
@@ -978,6 +983,633 @@ ATF_TC_BODY(bulk_insert, tc)
 	db_close(db);
 }
 
+/* --- the inbox: header columns, filters, paging --- */
+
+struct row {
+	int64_t		 id;
+	char		 account[32];
+	char		 from_name[64];
+	char		 from_addr[64];
+	char		 to[128];
+	char		 cc[128];
+	char		 subject[128];
+	char		 date[64];
+	char		 msgid[64];
+	char		 irt[64];
+	int		 has_msgid;
+	int		 has_irt;
+	int64_t		 date_utc;
+	time_t		 received;
+	uint64_t	 size;
+	int		 seen;
+	int		 att;
+	int		 bad;
+};
+
+struct rows {
+	struct row	 r[64];
+	int		 n;
+	int		 stop_after;	/* answer 1 after this many; 0: never */
+	int		 fail;		/* answer -1 */
+};
+
+static int
+grab(const struct db_row *r, void *arg)
+{
+	struct rows	*s = arg;
+	struct row	*w;
+
+	if (s->fail)
+		return -1;
+	ATF_REQUIRE(s->n < 64);
+	w = &s->r[s->n++];
+	w->id = r->id;
+	(void)strlcpy(w->account, r->account, sizeof(w->account));
+	(void)strlcpy(w->from_name, r->from_name, sizeof(w->from_name));
+	(void)strlcpy(w->from_addr, r->from_addr, sizeof(w->from_addr));
+	(void)strlcpy(w->to, r->to_list, sizeof(w->to));
+	(void)strlcpy(w->cc, r->cc_list, sizeof(w->cc));
+	(void)strlcpy(w->subject, r->subject, sizeof(w->subject));
+	(void)strlcpy(w->date, r->date_sent, sizeof(w->date));
+	w->has_msgid = r->message_id != NULL;
+	if (w->has_msgid)
+		(void)strlcpy(w->msgid, r->message_id, sizeof(w->msgid));
+	w->has_irt = r->in_reply_to != NULL;
+	if (w->has_irt)
+		(void)strlcpy(w->irt, r->in_reply_to, sizeof(w->irt));
+	w->date_utc = r->date_utc;
+	w->received = r->received;
+	w->size = r->size;
+	w->seen = r->seen;
+	w->att = r->has_attachments;
+	w->bad = r->malformed;
+	return s->stop_after != 0 && s->n >= s->stop_after;
+}
+
+/* one message by id, which must exist */
+static struct row
+message(struct db *db, int64_t id)
+{
+	struct rows	 s;
+
+	memset(&s, 0, sizeof(s));
+	ATF_REQUIRE_MSG(db_message(db, id, grab, &s) == 1, "message %lld: %s",
+	    (long long)id, db_error(db));
+	ATF_REQUIRE_EQ(s.n, 1);
+	return s.r[0];
+}
+
+/* an inbox page, with its total */
+static int64_t
+inbox(struct db *db, int64_t acc, const struct db_filter *f, struct rows *s)
+{
+	int64_t	 n, total = -1;
+
+	memset(s, 0, sizeof(*s));
+	n = db_inbox(db, acc, f, grab, s, &total);
+	ATF_REQUIRE_MSG(n != -1, "db_inbox: %s", db_error(db));
+	ATF_REQUIRE_EQ(n, s->n);
+	return total;
+}
+
+static const char msg_full[] =
+    "From: =?UTF-8?Q?J=C3=B6rg?= <joerg@example.org>\r\n"
+    "To: a@example.com, \"B\" <b@example.com>\r\n"
+    "Cc: =?iso-8859-1?q?Andr=E9?= <andre@example.com>\r\n"
+    "Subject: =?utf-8?b?R3LDvMOfZQ==?= und so\r\n"
+    "Date: Mon, 15 Jan 2024 09:30:00 +0100\r\n"
+    "Message-ID: <full@example.org>\r\n"
+    "In-Reply-To: <parent@example.org>\r\n"
+    "Content-Type: multipart/mixed; boundary=b\r\n"
+    "\r\n--b\r\n\r\ntext\r\n--b\r\n"
+    "Content-Disposition: attachment; filename=x.bin\r\n\r\nxx\r\n--b--\r\n";
+
+ATF_TC_WITHOUT_HEAD(header_columns);
+ATF_TC_BODY(header_columns, tc)
+{
+	struct db	*db;
+	struct db_msg	 m;
+	struct row	 r;
+	struct rows	 s;
+	int64_t		 acc;
+
+	db = open_db();
+	acc = account(db, "hdr");
+	m = imap_msg(acc, "INBOX", 1, 1, msg_full);
+	m.received = 4242;
+	ATF_REQUIRE_EQ(insert(db, &m), 1);
+	m = imap_msg(acc, "INBOX", 1, 2, "Subject: \033[2Jbroken\r\n\r\n");
+	ATF_REQUIRE_EQ(insert(db, &m), 1);
+
+	memset(&s, 0, sizeof(s));
+	ATF_REQUIRE_EQ(db_list(db, acc, 0, -1, grab, &s), 2);
+	r = message(db, s.r[0].id);	/* received last */
+	ATF_CHECK_STREQ(r.account, "hdr");
+	ATF_CHECK_STREQ(r.from_name, "J\xc3\xb6rg");
+	ATF_CHECK_STREQ(r.from_addr, "joerg@example.org");
+	ATF_CHECK_STREQ(r.to, "a@example.com, B <b@example.com>");
+	ATF_CHECK_STREQ(r.cc, "Andr\xc3\xa9 <andre@example.com>");
+	ATF_CHECK_STREQ(r.subject, "Gr\xc3\xbc\xc3\x9f" "e und so");
+	ATF_CHECK_STREQ(r.date, "Mon, 15 Jan 2024 09:30:00 +0100");
+	ATF_CHECK_EQ(r.date_utc, 1705307400);
+	ATF_CHECK(r.has_msgid);
+	ATF_CHECK_STREQ(r.msgid, "<full@example.org>");
+	ATF_CHECK(r.has_irt);
+	ATF_CHECK_STREQ(r.irt, "<parent@example.org>");
+	ATF_CHECK_EQ(r.att, 1);
+	ATF_CHECK_EQ(r.bad, 0);
+	ATF_CHECK_EQ(r.seen, 0);
+	ATF_CHECK_EQ(r.received, 4242);
+	ATF_CHECK_EQ(r.size, sizeof(msg_full) - 1);
+
+	/* broken: stored all the same, the columns say what they can */
+	r = message(db, s.r[1].id);
+	ATF_CHECK_STREQ(r.subject, "\xef\xbf\xbd[2Jbroken");
+	ATF_CHECK_STREQ(r.from_addr, "");
+	ATF_CHECK_STREQ(r.date, "");
+	ATF_CHECK_EQ(r.date_utc, 0);
+	ATF_CHECK(!r.has_msgid);
+	ATF_CHECK(!r.has_irt);
+	ATF_CHECK_EQ(r.bad, MIME_BAD_FROM | MIME_BAD_DATE);
+	ATF_CHECK_EQ(side_int("SELECT count(*) FROM messages WHERE "
+	    "in_reply_to IS NULL AND message_id IS NULL"), 1);
+
+	/* no such message */
+	memset(&s, 0, sizeof(s));
+	ATF_CHECK_EQ(db_message(db, 9999, grab, &s), 0);
+	ATF_CHECK_EQ(s.n, 0);
+	db_close(db);
+}
+
+/* the schema inboxd 0.1 created: version 1 */
+static const char schema_v1[] =
+	"CREATE TABLE schema_version (version INTEGER NOT NULL);"
+	"INSERT INTO schema_version (version) VALUES (1);"
+	"CREATE TABLE accounts (id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE, created INTEGER NOT NULL);"
+	"CREATE TABLE mailboxes ("
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+	"  name TEXT NOT NULL, uidvalidity INTEGER NOT NULL,"
+	"  synced_uid INTEGER NOT NULL, PRIMARY KEY (account_id, name));"
+	"CREATE TABLE messages (id INTEGER PRIMARY KEY,"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+	"  mailbox TEXT NOT NULL DEFAULT '',"
+	"  uidvalidity INTEGER NOT NULL DEFAULT 0,"
+	"  uid INTEGER NOT NULL DEFAULT 0, uidl TEXT,"
+	"  size INTEGER NOT NULL, sha256 TEXT NOT NULL, message_id TEXT,"
+	"  received INTEGER NOT NULL, seen INTEGER NOT NULL DEFAULT 0);"
+	"CREATE UNIQUE INDEX messages_imap_key"
+	"  ON messages (account_id, mailbox, uidvalidity, uid)"
+	"  WHERE uidl IS NULL;"
+	"CREATE UNIQUE INDEX messages_pop3_key"
+	"  ON messages (account_id, uidl) WHERE uidl IS NOT NULL;"
+	"CREATE INDEX messages_recent"
+	"  ON messages (account_id, received DESC, id DESC);"
+	"CREATE INDEX messages_msgid"
+	"  ON messages (account_id, message_id, size);"
+	"CREATE TABLE bodies (message_id INTEGER PRIMARY KEY"
+	"  REFERENCES messages(id) ON DELETE CASCADE, raw BLOB NOT NULL);"
+	"INSERT INTO accounts VALUES (1, 'old', 1);"
+	"INSERT INTO messages VALUES (1, 1, 'INBOX', 7, 1, NULL, 60, 'x',"
+	"  '<one@x>', 100, 1);"
+	"INSERT INTO bodies VALUES (1, CAST('From: One <one@x>' || char(13, 10)"
+	"  || 'Subject: =?iso-8859-1?q?caf=E9?=' || char(13, 10)"
+	"  || 'Date: 1 Jan 2020 00:00:00 +0000' || char(13, 10, 13, 10)"
+	"  || 'body' AS BLOB));"
+	"INSERT INTO messages VALUES (2, 1, '', 0, 0, 'U2', 8, 'y', NULL, 200,"
+	"  0);"
+	"INSERT INTO bodies VALUES (2, CAST('garbage' AS BLOB));";
+
+ATF_TC_WITHOUT_HEAD(migrate_from_v1);
+ATF_TC_BODY(migrate_from_v1, tc)
+{
+	struct db	*db;
+	struct db_msg	 m;
+	struct row	 r;
+	struct rows	 s;
+	struct db_filter f;
+
+	side_exec(schema_v1);
+	db = open_db();
+	ATF_CHECK_EQ(side_int("SELECT version FROM schema_version"), 2);
+	ATF_CHECK_EQ(db_account_id(db, "old"), 1);
+	r = message(db, 1);
+	ATF_CHECK_STREQ(r.account, "old");
+	ATF_CHECK_STREQ(r.from_name, "One");
+	ATF_CHECK_STREQ(r.from_addr, "one@x");
+	ATF_CHECK_STREQ(r.subject, "caf\xc3\xa9");
+	ATF_CHECK_STREQ(r.date, "1 Jan 2020 00:00:00 +0000");
+	ATF_CHECK_EQ(r.date_utc, 1577836800);
+	ATF_CHECK_STREQ(r.msgid, "<one@x>");
+	ATF_CHECK(!r.has_irt);
+	ATF_CHECK_EQ(r.bad, 0);
+	ATF_CHECK_EQ(r.seen, 1);
+	ATF_CHECK_EQ(r.received, 100);
+	r = message(db, 2);
+	ATF_CHECK_EQ(r.bad, MIME_BAD_FROM | MIME_BAD_DATE | MIME_BAD_SYNTAX);
+	ATF_CHECK_STREQ(r.subject, "");
+	/* the index of the new schema is there and used */
+	memset(&f, 0, sizeof(f));
+	f.unread = 1;
+	ATF_CHECK_EQ(inbox(db, 1, &f, &s), 1);
+	ATF_CHECK_EQ(s.r[0].id, 2);
+	/* old keys still deduplicate, new messages get columns */
+	m = imap_msg(1, "INBOX", 7, 1, "From: x@y\r\n\r\n");
+	ATF_CHECK_EQ(insert(db, &m), 0);
+	m = imap_msg(1, "INBOX", 7, 2, "From: new@x\r\n\r\n");
+	ATF_CHECK_EQ(insert(db, &m), 1);
+	ATF_CHECK_EQ(side_int("SELECT count(*) FROM messages WHERE "
+	    "from_addr = 'new@x'"), 1);
+	db_close(db);
+	/* and opening again changes nothing */
+	db = open_db();
+	ATF_CHECK_EQ(side_int("SELECT version FROM schema_version"), 2);
+	ATF_CHECK_EQ(db_count(db, 1), 3);
+	db_close(db);
+}
+
+/* a message with these fields, received at t */
+static int64_t
+add(struct db *db, int64_t acc, uint32_t uid, time_t t, const char *from,
+    const char *subject, const char *date)
+{
+	struct db_msg	 m;
+	char		 raw[1024];
+	int		 n;
+
+	n = snprintf(raw, sizeof(raw), "From: %s\r\nSubject: %s\r\n"
+	    "Date: %s\r\n\r\nbody\r\n", from, subject, date);
+	ATF_REQUIRE(n > 0 && (size_t)n < sizeof(raw));
+	m = imap_msg(acc, "INBOX", 1, uid, raw);
+	m.received = t;
+	ATF_REQUIRE_EQ(insert(db, &m), 1);
+	return side_int("SELECT max(id) FROM messages");
+}
+
+ATF_TC_WITHOUT_HEAD(inbox_filters);
+ATF_TC_BODY(inbox_filters, tc)
+{
+	struct db	*db;
+	struct db_filter f;
+	struct rows	 s;
+	int64_t		 acc, other, id[6];
+
+	db = open_db();
+	acc = account(db, "main");
+	other = account(db, "other");
+	id[0] = add(db, acc, 1, 100, "Alice <alice@example.com>",
+	    "Quarterly report", "1 Jan 2024 00:00 +0000");
+	id[1] = add(db, acc, 2, 200, "Bob <bob@example.net>",
+	    "Re: quarterly REPORT", "1 Feb 2024 00:00 +0000");
+	id[2] = add(db, acc, 3, 300, "=?utf-8?q?Al=C3=AFce?= <x@example.org>",
+	    "lunch", "1 Mar 2024 00:00 +0000");
+	id[3] = add(db, acc, 4, 400, "carol@example.com", "report",
+	    "not a date");
+	id[4] = add(db, acc, 5, 50, "dave@example.com", "oldest fetched",
+	    "1 Dec 2024 00:00 +0000");
+	id[5] = add(db, other, 1, 500, "alice@example.com", "report",
+	    "1 Jan 2024 00:00 +0000");
+	(void)id[5];
+	ATF_REQUIRE_EQ(db_mark(db, id[1], 1), 1);
+
+	/* everything, newest fetched first, the other account apart */
+	ATF_CHECK_EQ(inbox(db, acc, NULL, &s), 5);
+	ATF_REQUIRE_EQ(s.n, 5);
+	ATF_CHECK_EQ(s.r[0].id, id[3]);
+	ATF_CHECK_EQ(s.r[1].id, id[2]);
+	ATF_CHECK_EQ(s.r[2].id, id[1]);
+	ATF_CHECK_EQ(s.r[3].id, id[0]);
+	ATF_CHECK_EQ(s.r[4].id, id[4]);
+	ATF_CHECK_STREQ(s.r[0].account, "main");
+
+	memset(&f, 0, sizeof(f));
+	f.unread = 1;
+	ATF_CHECK_EQ(inbox(db, acc, &f, &s), 4);
+	ATF_CHECK_EQ(s.r[1].id, id[2]);
+	ATF_CHECK_EQ(s.r[2].id, id[0]);
+
+	/* sender: address or name, any case */
+	memset(&f, 0, sizeof(f));
+	f.from = "ALICE";
+	ATF_CHECK_EQ(inbox(db, acc, &f, &s), 1);
+	ATF_CHECK_EQ(s.r[0].id, id[0]);
+	f.from = "example.com";
+	ATF_CHECK_EQ(inbox(db, acc, &f, &s), 3);
+	f.from = "Al\xc3\xaf" "ce";	/* decoded display name */
+	ATF_CHECK_EQ(inbox(db, acc, &f, &s), 1);
+	ATF_CHECK_EQ(s.r[0].id, id[2]);
+	f.from = "";			/* empty: no filter */
+	ATF_CHECK_EQ(inbox(db, acc, &f, &s), 5);
+
+	/* subject */
+	memset(&f, 0, sizeof(f));
+	f.subject = "Report";
+	ATF_CHECK_EQ(inbox(db, acc, &f, &s), 3);
+	ATF_CHECK_EQ(s.r[0].id, id[3]);
+	ATF_CHECK_EQ(s.r[1].id, id[1]);
+	ATF_CHECK_EQ(s.r[2].id, id[0]);
+	f.subject = "quarterly report";
+	ATF_CHECK_EQ(inbox(db, acc, &f, &s), 2);
+	f.subject = "no such thing";
+	ATF_CHECK_EQ(inbox(db, acc, &f, &s), 0);
+	ATF_CHECK_EQ(s.n, 0);
+
+	/* since: by the Date the sender wrote; no date, no match */
+	memset(&f, 0, sizeof(f));
+	f.since = 1706745600;		/* 1 Feb 2024 */
+	ATF_CHECK_EQ(inbox(db, acc, &f, &s), 3);
+	ATF_CHECK_EQ(s.r[0].id, id[2]);
+	ATF_CHECK_EQ(s.r[1].id, id[1]);
+	ATF_CHECK_EQ(s.r[2].id, id[4]);
+
+	/* all together */
+	f.unread = 1;
+	f.subject = "o";
+	f.from = "example";
+	ATF_CHECK_EQ(inbox(db, acc, &f, &s), 1);
+	ATF_CHECK_EQ(s.r[0].id, id[4]);
+
+	/* a filter longer than we take is an error, not a query */
+	memset(&f, 0, sizeof(f));
+	{
+		char	 big[DB_FILTER_MAX + 2];
+
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		f.subject = big;
+		memset(&s, 0, sizeof(s));
+		ATF_CHECK_EQ(db_inbox(db, acc, &f, grab, &s, NULL), -1);
+		big[DB_FILTER_MAX] = '\0';
+		ATF_CHECK_EQ(db_inbox(db, acc, &f, grab, &s, NULL), 0);
+	}
+	db_close(db);
+}
+
+ATF_TC_WITHOUT_HEAD(inbox_paging);
+ATF_TC_BODY(inbox_paging, tc)
+{
+	struct db	*db;
+	struct db_filter f;
+	struct rows	 s;
+	int64_t		 acc, total, prev = INT64_MAX, seen = 0;
+	uint32_t	 uid;
+	int		 page, i;
+
+	db = open_db();
+	acc = account(db, "pages");
+	ATF_REQUIRE_EQ(db_begin(db), 0);
+	for (uid = 1; uid <= 123; uid++) {
+		struct db_msg	 m;
+
+		m = imap_msg(acc, "INBOX", 1, uid, "Subject: p\r\n\r\n");
+		m.received = 1000 + uid / 10;	/* ties broken by id */
+		ATF_REQUIRE_EQ(insert(db, &m), 1);
+	}
+	ATF_REQUIRE_EQ(db_commit(db), 0);
+
+	/* pages of 50: 50, 50, 23, 0; the same total each time */
+	memset(&f, 0, sizeof(f));
+	for (page = 0; page < 4; page++) {
+		f.offset = page * DB_INBOX_LIMIT;
+		total = inbox(db, acc, &f, &s);
+		ATF_CHECK_EQ(total, 123);
+		ATF_CHECK_EQ(s.n, page < 2 ? 50 : page == 2 ? 23 : 0);
+		for (i = 0; i < s.n; i++) {
+			ATF_CHECK(s.r[i].id < prev);	/* newest first */
+			ATF_CHECK(i == 0 ||
+			    s.r[i].received <= s.r[i - 1].received);
+			prev = s.r[i].id;
+			seen++;
+		}
+	}
+	ATF_CHECK_EQ(seen, 123);
+
+	f.offset = 0;
+	f.limit = 7;
+	ATF_CHECK_EQ(inbox(db, acc, &f, &s), 123);
+	ATF_CHECK_EQ(s.n, 7);
+	f.offset = 120;
+	ATF_CHECK_EQ(inbox(db, acc, &f, &s), 123);
+	ATF_CHECK_EQ(s.n, 3);
+	f.limit = -1;			/* no limit: more than a page */
+	f.offset = 60;
+	ATF_CHECK_EQ(inbox(db, acc, &f, &s), 123);
+	ATF_CHECK_EQ(s.n, 63);
+	f.offset = -1;
+	ATF_CHECK_EQ(db_inbox(db, acc, &f, grab, &s, &total), -1);
+
+	/* a callback may stop early, or fail */
+	memset(&s, 0, sizeof(s));
+	s.stop_after = 2;
+	ATF_CHECK_EQ(db_inbox(db, acc, NULL, grab, &s, &total), 2);
+	ATF_CHECK_EQ(total, 123);
+	memset(&s, 0, sizeof(s));
+	s.fail = 1;
+	ATF_CHECK_EQ(db_inbox(db, acc, NULL, grab, &s, &total), -1);
+	ATF_CHECK_EQ(db_message(db, prev, grab, &s), -1);
+	/* the statements were reset: the next query works */
+	ATF_CHECK_EQ(inbox(db, acc, NULL, &s), 123);
+	db_close(db);
+}
+
+ATF_TC_WITHOUT_HEAD(like_escaping);
+ATF_TC_BODY(like_escaping, tc)
+{
+	static const char *const subjects[] = {
+		"100% sure", "100 percent", "1000 things", "a_b", "axb",
+		"back\\slash", "backslash", "it's \"quoted\"", "%_%",
+	};
+	static const struct {
+		const char	*search;
+		int		 n;
+	} t[] = {
+		{ "100%", 1 }, { "100", 3 }, { "a_b", 1 }, { "_", 2 },
+		{ "%", 2 }, { "\\", 1 }, { "back\\s", 1 }, { "%_%", 1 },
+		{ "'", 1 }, { "\"quoted\"", 1 }, { "' OR 1=1 --", 0 },
+	};
+	struct db	*db;
+	struct db_filter f;
+	struct rows	 s;
+	int64_t		 acc;
+	size_t		 i;
+
+	db = open_db();
+	acc = account(db, "like");
+	for (i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++)
+		(void)add(db, acc, i + 1, 100, "a@b", subjects[i],
+		    "1 Jan 2024 00:00 +0000");
+	memset(&f, 0, sizeof(f));
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		f.subject = t[i].search;
+		ATF_CHECK_EQ_MSG(inbox(db, acc, &f, &s), t[i].n, "\"%s\"",
+		    t[i].search);
+		ATF_CHECK_EQ_MSG(s.n, t[i].n, "\"%s\"", t[i].search);
+	}
+	f.subject = "100%";
+	(void)inbox(db, acc, &f, &s);
+	ATF_CHECK_STREQ(s.r[0].subject, "100% sure");
+	f.subject = NULL;
+	f.from = "%";
+	ATF_CHECK_EQ(inbox(db, acc, &f, &s), 0);
+	db_close(db);
+}
+
+ATF_TC_WITHOUT_HEAD(mark_read);
+ATF_TC_BODY(mark_read, tc)
+{
+	struct db	*db;
+	struct db_filter f;
+	struct rows	 s;
+	int64_t		 acc, a, b;
+
+	db = open_db();
+	acc = account(db, "mark");
+	a = add(db, acc, 1, 100, "a@b", "one", "1 Jan 2024 00:00 +0000");
+	b = add(db, acc, 2, 200, "a@b", "two", "1 Jan 2024 00:00 +0000");
+	memset(&f, 0, sizeof(f));
+	f.unread = 1;
+	ATF_CHECK_EQ(inbox(db, acc, &f, &s), 2);
+
+	ATF_CHECK_EQ(db_mark(db, a, 1), 1);
+	ATF_CHECK_EQ(message(db, a).seen, 1);
+	ATF_CHECK_EQ(message(db, b).seen, 0);
+	ATF_CHECK_EQ(db_mark(db, a, 1), 1);	/* again: fine */
+	ATF_CHECK_EQ(inbox(db, acc, &f, &s), 1);
+	ATF_CHECK_EQ(s.r[0].id, b);
+	ATF_CHECK_EQ(db_mark(db, b, 42), 1);	/* any non-zero is read */
+	ATF_CHECK_EQ(side_int("SELECT max(seen) FROM messages"), 1);
+	ATF_CHECK_EQ(inbox(db, acc, &f, &s), 0);
+	ATF_CHECK_EQ(db_mark(db, a, 0), 1);
+	ATF_CHECK_EQ(inbox(db, acc, &f, &s), 1);
+	ATF_CHECK_EQ(s.r[0].id, a);
+	ATF_CHECK_EQ(db_mark(db, a + b + 100, 1), 0);
+
+	/* durable outside a batch: another connection sees it */
+	ATF_CHECK_EQ(side_int("SELECT seen FROM messages WHERE id = 2"), 1);
+	/* inside one, with it */
+	ATF_REQUIRE_EQ(db_begin(db), 0);
+	ATF_CHECK_EQ(db_mark(db, b, 0), 1);
+	ATF_REQUIRE_EQ(db_rollback(db), 0);
+	ATF_CHECK_EQ(message(db, b).seen, 1);
+	db_close(db);
+}
+
+ATF_TC_WITHOUT_HEAD(account_lookup);
+ATF_TC_BODY(account_lookup, tc)
+{
+	struct db	*db;
+	int64_t		 a;
+
+	db = open_db();
+	ATF_CHECK_EQ(db_account_id(db, "nobody"), 0);
+	ATF_CHECK_EQ(db_account_id(db, ""), 0);
+	ATF_CHECK_EQ(db_account_id(db, NULL), 0);
+	ATF_CHECK_EQ(side_int("SELECT count(*) FROM accounts"), 0);
+	a = account(db, "somebody");
+	ATF_CHECK_EQ(db_account_id(db, "somebody"), a);
+	ATF_CHECK_EQ(db_account_id(db, "Somebody"), 0);
+	db_close(db);
+}
+
+static double
+since(const struct timespec *t0)
+{
+	struct timespec	 t1;
+
+	ATF_REQUIRE(clock_gettime(CLOCK_MONOTONIC, &t1) == 0);
+	return (t1.tv_sec - t0->tv_sec) * 1e3 +
+	    (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void
+check_plan(struct db *db, const struct db_filter *f, const char *index)
+{
+	char	 plan[1024];
+
+	ATF_REQUIRE_MSG(db_inbox_plan(db, f, plan, sizeof(plan)) == 0, "%s",
+	    db_error(db));
+	printf("plan%s:\n%s\n", f->unread ? " (unread)" : "", plan);
+	ATF_CHECK_MSG(strstr(plan, index) != NULL, "%s", plan);
+	ATF_CHECK_MSG(strstr(plan, "TEMP B-TREE") == NULL, "%s", plan);
+	ATF_CHECK_MSG(strstr(plan, "SCAN m") == NULL, "%s", plan);
+}
+
+/* the first page of a big inbox comes from an index, not a sort */
+ATF_TC_WITHOUT_HEAD(big_inbox);
+ATF_TC_BODY(big_inbox, tc)
+{
+	struct db	*db;
+	struct db_msg	 m;
+	struct db_filter f;
+	struct timespec	 t0;
+	struct rows	 s;
+	char		 raw[512];
+	int64_t		 acc, total;
+	uint32_t	 uid;
+	int		 n;
+
+	db = open_db();
+	acc = account(db, "big");
+	(void)account(db, "small");
+	ATF_REQUIRE(clock_gettime(CLOCK_MONOTONIC, &t0) == 0);
+	ATF_REQUIRE_EQ(db_begin(db), 0);
+	for (uid = 1; uid <= 100000; uid++) {
+		n = snprintf(raw, sizeof(raw), "From: Sender %u "
+		    "<s%u@example.com>\r\nTo: me@example.com\r\n"
+		    "Subject: =?utf-8?q?message_n=C2=B0_%u?=\r\n"
+		    "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\n"
+		    "Message-ID: <%u@big>\r\n\r\nbody %u\r\n",
+		    uid % 1000, uid % 1000, uid, uid, uid);
+		ATF_REQUIRE(n > 0 && (size_t)n < sizeof(raw));
+		m = imap_msg(acc, "INBOX", 1, uid, raw);
+		m.received = 1700000000 + uid / 3;
+		ATF_REQUIRE_EQ(insert(db, &m), 1);
+	}
+	ATF_REQUIRE_MSG(db_commit(db) == 0, "%s", db_error(db));
+	printf("100000 inserts in one transaction: %.0f ms\n", since(&t0));
+	side_exec("UPDATE messages SET seen = 1 WHERE id % 10 <> 0");
+
+	/* the plans, as the store has them, and with statistics */
+	memset(&f, 0, sizeof(f));
+	check_plan(db, &f, "USING INDEX messages_recent");
+	f.unread = 1;
+	check_plan(db, &f, "USING INDEX messages_unread");
+	side_exec("ANALYZE");
+	f.unread = 0;
+	check_plan(db, &f, "USING INDEX messages_recent");
+	ATF_REQUIRE(clock_gettime(CLOCK_MONOTONIC, &t0) == 0);
+	ATF_CHECK_EQ(inbox(db, acc, &f, &s), 100000);
+	printf("first page of 100000 with total: %.2f ms\n", since(&t0));
+	ATF_REQUIRE_EQ(s.n, DB_INBOX_LIMIT);
+	ATF_CHECK_EQ(s.r[0].id, 100000);
+	ATF_CHECK_STREQ(s.r[0].subject, "message n\xc2\xb0 100000");
+	ATF_CHECK_EQ(s.r[49].id, 100000 - 49);
+
+	ATF_REQUIRE(clock_gettime(CLOCK_MONOTONIC, &t0) == 0);
+	memset(&s, 0, sizeof(s));
+	ATF_CHECK_EQ(db_inbox(db, acc, &f, grab, &s, NULL), DB_INBOX_LIMIT);
+	printf("first page of 100000 without total: %.2f ms\n", since(&t0));
+
+	f.unread = 1;
+	check_plan(db, &f, "USING INDEX messages_unread");
+	ATF_REQUIRE(clock_gettime(CLOCK_MONOTONIC, &t0) == 0);
+	total = inbox(db, acc, &f, &s);
+	printf("first unread page with total: %.2f ms\n", since(&t0));
+	ATF_CHECK_EQ(total, 10000);
+	ATF_CHECK_EQ(s.r[0].id % 10, 0);
+
+	f.unread = 0;
+	f.subject = "n\xc2\xb0 99";
+	ATF_REQUIRE(clock_gettime(CLOCK_MONOTONIC, &t0) == 0);
+	total = inbox(db, acc, &f, &s);
+	printf("first page of a subject search with total: %.2f ms\n",
+	    since(&t0));
+	ATF_CHECK_EQ(total, 1111);	/* 99, 990-999, 9900-9999, ... */
+	/* and the other account is not slowed by this one */
+	ATF_CHECK_EQ(inbox(db, acc + 1, NULL, &s), 0);
+	db_close(db);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, open_creates_schema);
@@ -1007,5 +1639,13 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, accounts_separate);
 	ATF_TP_ADD_TC(tp, list_order);
 	ATF_TP_ADD_TC(tp, bulk_insert);
+	ATF_TP_ADD_TC(tp, header_columns);
+	ATF_TP_ADD_TC(tp, migrate_from_v1);
+	ATF_TP_ADD_TC(tp, inbox_filters);
+	ATF_TP_ADD_TC(tp, inbox_paging);
+	ATF_TP_ADD_TC(tp, like_escaping);
+	ATF_TP_ADD_TC(tp, mark_read);
+	ATF_TP_ADD_TC(tp, account_lookup);
+	ATF_TP_ADD_TC(tp, big_inbox);
 	return atf_no_error();
 }

@@ -318,8 +318,8 @@ ctl_message(struct imsg *imsg)
 	}
 	if (part == CTL_PART_HEADERS)
 		r = db_message(db, id, row_send, &peerid);
-	else
-		r = db_raw(db, id, &raw, &len) == 0 ? 1 : 0;
+	else if ((r = db_raw(db, id, &raw, &len)) != -1)
+		r = r == 0 ? 1 : 0;	/* db_raw: 0 found, 1 not found */
 	if (r != 1) {
 		ctl_fail(peerid, r == 0 ? "no such message" : db_error(db));
 		return;
@@ -327,10 +327,16 @@ ctl_message(struct imsg *imsg)
 	if (part == CTL_PART_RAW)
 		ctl_data(peerid, raw, len);
 	else if (part == CTL_PART_TEXT) {
-		if (mime_text(raw, len, &text, &tlen) == 0) {
-			ctl_data(peerid, (unsigned char *)text, tlen);
-			free(text);
+		r = mime_text(raw, len, &text, &tlen);
+		free(raw);
+		if (r != 1) {
+			ctl_fail(peerid, r == 0 ? "no text/plain part" :
+			    "out of memory");
+			return;
 		}
+		ctl_data(peerid, (unsigned char *)text, tlen);
+		free(text);
+		raw = NULL;
 	}
 	free(raw);
 	(void)imsgev_compose(&control, IMSG_CTL_END, peerid, -1, NULL, 0);
@@ -352,6 +358,8 @@ ctl_mark(struct imsg *imsg)
 		ctl_fail(peerid, "malformed mark request");
 		return;
 	}
+	/* the answer promises durability: no batch may hold it back */
+	batch_commit();
 	if ((r = db_mark(db, id, seen != 0)) != 1) {
 		ctl_fail(peerid, r == 0 ? "no such message" : db_error(db));
 		return;
@@ -870,7 +878,8 @@ store_main(const struct childenv *cenv)
 		fatalx("sqlite3_initialize");
 	/* charset converters live outside the jail: open them now */
 	if (mime_init() == -1)
-		fatalx("mime_init");
+		log_warnx("some charsets cannot be converted: words in them "
+		    "stay encoded");
 	sqlite3_randomness(sizeof(seed), &seed);
 	sandbox_enter(cenv);
 	umask(077);
