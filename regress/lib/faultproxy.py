@@ -36,6 +36,8 @@ def parse():
     p.add_argument("--target", type=int, required=True)
     p.add_argument("--rate", type=int, default=0, help="bytes/s, 0: no limit")
     p.add_argument("--cut-after", type=int, default=-1)
+    p.add_argument("--cuts", default="",
+                   help="comma list: connection i is cut after the i-th")
     p.add_argument("--stall-after", type=int, default=-1)
     p.add_argument("--stall-seconds", type=float, default=0)
     p.add_argument("--inject-after", type=int, default=-1)
@@ -116,6 +118,11 @@ class Proxy:
         self.conns += 1
         n = self.conns
         faulty = self.a.every or n == 1
+        cuts = [int(x) for x in self.a.cuts.split(",") if x]
+        if cuts:
+            # one cut per connection, in order; then clean connections
+            faulty = n <= len(cuts)
+            self.a.cut_after = cuts[n - 1] if faulty else -1
         try:
             sr, sw = await asyncio.open_connection("127.0.0.1", self.a.target)
         except OSError:

@@ -30,7 +30,7 @@
 
 #define BACKOFF_MIN	1
 #define BACKOFF_MAX	60
-#define STABLE_SECS	60	/* a child that lived this long was healthy */
+#define STABLE_SECS	5	/* a child that lived this long was healthy */
 
 static void	 proc_restart_cb(int, short, void *);
 
