@@ -50,7 +50,8 @@ random_kills_body() {
 		deliver_many "$PWD" alice 6 20000
 		deliver_many "$PWD" bob 6 20000
 		"$INBOXCTL" -s "$PWD/inboxd.sock" check all >/dev/null 2>&1
-		sleep "0.$(( $(od -An -N1 -tu1 /dev/urandom) % 40 ))"
+		# 0 to 90 ms: the session is connecting, fetching or done
+		sleep "0.0$(( $(od -An -N1 -tu1 /dev/urandom) % 10 ))"
 		victim=$(eval echo "\${$(( i % 4 + 1 ))}")
 		pid=$(ixd_child "$PWD" $victim) || true
 		[ -n "$pid" ] && kill -9 "$pid"
