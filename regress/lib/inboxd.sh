@@ -94,16 +94,18 @@ ixd_pid() {
 ixd_stop() {
 	[ -f "$1/inboxd.pid" ] || return 0
 	_p=$(cat "$1/inboxd.pid")
-	kill "$_p" 2>/dev/null
+	kill "$_p" 2>/dev/null || true
 	_i=0
 	while kill -0 "$_p" 2>/dev/null && [ $_i -lt 50 ]; do
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	kill -9 "$_p" 2>/dev/null
+	kill -9 "$_p" 2>/dev/null || true
 	rm -f "$1/inboxd.pid"
 	# children end when the parent's channel closes; make sure
-	for _c in $(ixd_children_of "$_p"); do kill -9 "$_c" 2>/dev/null; done
+	for _c in $(ixd_children_of "$_p"); do
+		kill -9 "$_c" 2>/dev/null || true
+	done
 	return 0
 }
 

@@ -270,6 +270,12 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc == 0)
 		usage();
+	if ((rv = inbox_command(argc, argv, ctl_connect, sock,
+	    out == &json_output)) != -1) {
+		if (fflush(stdout) == EOF || ferror(stdout))
+			err(1, "stdout");
+		return rv;
+	}
 	if ((res = parse(argc, argv)) == NULL)
 		exit(1);
 

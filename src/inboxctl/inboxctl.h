@@ -74,4 +74,8 @@ void	 json_null(struct json *);
 void	 json_time(struct json *, uint64_t);
 void	 json_finish(struct json *);
 
+/* inbox.c */
+int	 inbox_command(int, char *[], int (*)(const char *), const char *,
+	    int);
+
 #endif /* INBOXCTL_H */
