@@ -22,6 +22,9 @@
  * after a while if nobody comes.
  *
  * usage: fakectl socket logfile scenario [message]
+ *
+ * The message is the text of an OK or FAIL; for "data" and "datafail"
+ * it names a file, sent as IMSG_CTL_DATA in pieces of odd sizes.
  */
 
 #include <sys/types.h>
@@ -31,6 +34,7 @@
 #include <err.h>
 #include <errno.h>
 #include <event.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +50,7 @@
 static int	 listen_on(const char *);
 static void	 log_request(FILE *, struct imsg *);
 static void	 reply(struct imsgev *, const char *, const char *);
+static int	 reply_inbox(struct imsgev *, const char *, const char *);
 
 static int
 listen_on(const char *path)
@@ -67,15 +72,52 @@ listen_on(const char *path)
 	return fd;
 }
 
+/* the fields of an inbox request, as inboxd's store reads them */
+static void
+log_inbox(FILE *fp, struct msgin *m)
+{
+	char		 name[CTL_NAME_LEN], from[256], subject[256];
+	uint64_t	 limit, offset, since;
+	uint32_t	 unread;
+
+	(void)m_get_string(m, name, sizeof(name));
+	(void)m_get_u64(m, &limit);
+	(void)m_get_u64(m, &offset);
+	(void)m_get_u32(m, &unread);
+	(void)m_get_string(m, from, sizeof(from));
+	(void)m_get_string(m, subject, sizeof(subject));
+	(void)m_get_u64(m, &since);
+	fprintf(fp, "show-inbox \"%s\" limit %llu offset %llu unread %u "
+	    "from \"%s\" subject \"%s\" since %llu", name,
+	    (unsigned long long)limit, (unsigned long long)offset, unread,
+	    from, subject, (unsigned long long)since);
+}
+
 static void
 log_request(FILE *fp, struct imsg *imsg)
 {
 	struct msgin	 m;
 	char		 name[CTL_NAME_LEN];
+	uint64_t	 id;
 	uint32_t	 level;
 
 	m_msg(&m, imsg);
 	switch (imsg->hdr.type) {
+	case IMSG_CTL_SHOW_INBOX:
+		log_inbox(fp, &m);
+		break;
+	case IMSG_CTL_SHOW_MESSAGE:
+		(void)m_get_u64(&m, &id);
+		(void)m_get_u32(&m, &level);
+		fprintf(fp, "show-message %llu part %u",
+		    (unsigned long long)id, level);
+		break;
+	case IMSG_CTL_MARK:
+		(void)m_get_u64(&m, &id);
+		(void)m_get_u32(&m, &level);
+		fprintf(fp, "mark %llu seen %u", (unsigned long long)id,
+		    level);
+		break;
 	case IMSG_CTL_SHOW_ACCOUNTS:
 		fprintf(fp, "show-accounts");
 		break;
@@ -146,6 +188,116 @@ fill_evil(struct ctl_account *a)
 	a->skipped = 3;
 }
 
+/* A plain message, read and unread, with an attachment. */
+static void
+row_plain(struct ctl_msgrow *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = 1234;
+	(void)strlcpy(r->account, "support", sizeof(r->account));
+	r->received = 1700000100;
+	r->date = 1700000000;
+	(void)strlcpy(r->date_sent, "Tue, 14 Nov 2023 22:13:20 +0000",
+	    sizeof(r->date_sent));
+	(void)strlcpy(r->from_name, "Alice Example", sizeof(r->from_name));
+	(void)strlcpy(r->from_addr, "alice@example.com",
+	    sizeof(r->from_addr));
+	(void)strlcpy(r->to, "bob@example.com, carol@example.com",
+	    sizeof(r->to));
+	(void)strlcpy(r->cc, "dave@example.com", sizeof(r->cc));
+	(void)strlcpy(r->subject, "Quarterly report", sizeof(r->subject));
+	(void)strlcpy(r->message_id, "<q4@example.com>",
+	    sizeof(r->message_id));
+	(void)strlcpy(r->in_reply_to, "<q3@example.com>",
+	    sizeof(r->in_reply_to));
+	r->size = 1234;
+	r->attachments = 1;
+}
+
+/* What a hostile sender can put into a name and a subject. */
+static void
+row_evil(struct ctl_msgrow *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = 77;
+	(void)strlcpy(r->account, "support", sizeof(r->account));
+	r->received = 1700000000;
+	(void)strlcpy(r->from_name, "\x1b[2J\x1b]0;pwned\x07Mallory",
+	    sizeof(r->from_name));
+	(void)strlcpy(r->from_addr, "m@evil.example", sizeof(r->from_addr));
+	(void)strlcpy(r->subject, "\x1b[31mred\r\n\xc2\x9b" "6n\\ "
+	    "\xe2\x80\xae" "txt.exe \xff", sizeof(r->subject));
+	(void)strlcpy(r->message_id, "<\x1b[5m@evil>",
+	    sizeof(r->message_id));
+	r->size = 3565158;
+	r->seen = 1;
+	r->malformed = 1;
+}
+
+/* UTF-8 in the address and the subject, wide characters, no name. */
+static void
+row_utf8(struct ctl_msgrow *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = 5;
+	(void)strlcpy(r->account, "support", sizeof(r->account));
+	r->received = 1699990100;
+	r->date = 1699990000;
+	(void)strlcpy(r->from_addr, "j\xc3\xbcrgen@example.de",
+	    sizeof(r->from_addr));
+	(void)strlcpy(r->subject, "Gr\xc3\xbc\xc3\x9f" "e \xe2\x80\x93 "
+	    "\xe3\x81\x93\xe3\x82\x93\xe3\x81\xab\xe3\x81\xa1\xe3\x81\xaf"
+	    "\xe4\xb8\x96\xe7\x95\x8c", sizeof(r->subject));
+	r->size = 512;
+	r->seen = 1;
+}
+
+static void
+send_row(struct imsgev *iev, void (*fill)(struct ctl_msgrow *))
+{
+	struct ctl_msgrow	 r;
+
+	fill(&r);
+	if (ctl_msgrow_send(iev, 0, &r) == -1)
+		err(1, "compose");
+}
+
+static void
+send_u64(struct imsgev *iev, uint32_t type, uint64_t v)
+{
+	struct ibuf	*b;
+
+	b = m_create(iev, type, 0, -1);
+	m_add_u64(b, v);
+	if (m_close(iev, b) == -1)
+		err(1, "compose");
+}
+
+/* The file, in pieces of 1, 2, 3, 5, 8... bytes, up to the most. */
+static void
+send_file(struct imsgev *iev, const char *path)
+{
+	static char	 buf[IMSG_MAXDATA];
+	size_t		 want = 1, prev = 1, next;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		err(1, "%s", path);
+	while ((n = read(fd, buf, want)) > 0) {
+		if (imsgev_compose(iev, IMSG_CTL_DATA, 0, -1, buf, n) == -1)
+			err(1, "compose");
+		if (imsgbuf_flush(&iev->ibuf) == -1)
+			err(1, "flush");
+		next = want + prev;
+		prev = want;
+		want = next > sizeof(buf) ? sizeof(buf) : next;
+	}
+	if (n == -1)
+		err(1, "%s", path);
+	(void)close(fd);
+}
+
 static void
 send_string(struct imsgev *iev, uint32_t type, const char *s)
 {
@@ -155,6 +307,51 @@ send_string(struct imsgev *iev, uint32_t type, const char *s)
 	m_add_string(b, s);
 	if (m_close(iev, b) == -1)
 		err(1, "compose");
+}
+
+/* the replies of the inbox view; 0 if scenario is none of them */
+static int
+reply_inbox(struct imsgev *iev, const char *scenario, const char *msg)
+{
+	struct ibuf	*b;
+
+	if (strcmp(scenario, "inbox") == 0) {
+		send_row(iev, row_plain);
+		send_row(iev, row_evil);
+		send_row(iev, row_utf8);
+		send_u64(iev, IMSG_CTL_INBOX_END, 1234567);
+	} else if (strcmp(scenario, "inboxempty") == 0)
+		send_u64(iev, IMSG_CTL_INBOX_END, 0);
+	else if (strcmp(scenario, "message") == 0 ||
+	    strcmp(scenario, "evilmessage") == 0) {
+		send_row(iev, scenario[0] == 'm' ? row_plain : row_evil);
+		(void)imsgev_compose(iev, IMSG_CTL_END, 0, -1, NULL, 0);
+	} else if (strcmp(scenario, "tworows") == 0) {
+		send_row(iev, row_plain);
+		send_row(iev, row_utf8);
+		(void)imsgev_compose(iev, IMSG_CTL_END, 0, -1, NULL, 0);
+	} else if (strcmp(scenario, "threerows") == 0) {
+		send_row(iev, row_plain);
+		send_row(iev, row_evil);
+		send_row(iev, row_utf8);
+		send_u64(iev, IMSG_CTL_INBOX_END, 3);
+	} else if (strcmp(scenario, "badrow") == 0) {
+		b = m_create(iev, IMSG_CTL_MSGROW, 0, -1);
+		m_add_u64(b, 1);
+		if (m_close(iev, b) == -1)
+			err(1, "compose");
+		send_u64(iev, IMSG_CTL_INBOX_END, 1);
+	} else if (strcmp(scenario, "badend") == 0)
+		send_string(iev, IMSG_CTL_INBOX_END, "x");
+	else if (strcmp(scenario, "data") == 0) {
+		send_file(iev, msg);
+		(void)imsgev_compose(iev, IMSG_CTL_END, 0, -1, NULL, 0);
+	} else if (strcmp(scenario, "datafail") == 0) {
+		send_file(iev, msg);
+		send_string(iev, IMSG_CTL_FAIL, "store: read error");
+	} else
+		return 0;
+	return 1;
 }
 
 static void
@@ -174,6 +371,8 @@ reply(struct imsgev *iev, const char *scenario, const char *msg)
 	}
 	if (strcmp(scenario, "accounts") == 0 || strcmp(scenario, "none") == 0)
 		(void)imsgev_compose(iev, IMSG_CTL_END, 0, -1, NULL, 0);
+	else if (reply_inbox(iev, scenario, msg))
+		;	/* sent */
 	else if (strcmp(scenario, "ok") == 0)
 		send_string(iev, IMSG_CTL_OK, msg);
 	else if (strcmp(scenario, "fail") == 0)

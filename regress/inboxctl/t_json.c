@@ -134,6 +134,18 @@ ATF_TC_BODY(invalid_utf8, tc)
 	check_string("\xff\xc3\xa9", "\"\\uFFFD\xc3\xa9\"");
 }
 
+/* the overrides and isolates that reorder text on a terminal */
+ATF_TC_WITHOUT_HEAD(bidi_controls);
+ATF_TC_BODY(bidi_controls, tc)
+{
+	check_string("\xe2\x80\xae" "exe.txt", "\"\\u202Eexe.txt\"");
+	check_string("\xe2\x80\xaa\xe2\x81\xa6\xe2\x81\xa9",
+	    "\"\\u202A\\u2066\\u2069\"");
+	/* their neighbours are text */
+	check_string("\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa",
+	    "\"\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\"");
+}
+
 ATF_TC_WITHOUT_HEAD(keys_escaped);
 ATF_TC_BODY(keys_escaped, tc)
 {
@@ -212,6 +224,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, control_chars);
 	ATF_TP_ADD_TC(tp, valid_utf8);
 	ATF_TP_ADD_TC(tp, invalid_utf8);
+	ATF_TP_ADD_TC(tp, bidi_controls);
 	ATF_TP_ADD_TC(tp, keys_escaped);
 	ATF_TP_ADD_TC(tp, structure);
 	ATF_TP_ADD_TC(tp, numbers);

@@ -18,10 +18,11 @@
 
 #include <atf-c.h>
 #include <string.h>
+#include <time.h>
 
 #include "parser.h"
 
-#define MAXWORDS	8
+#define MAXWORDS	20
 
 /* parse the words given, as main() would pass them after the options */
 #define TRY(...)	try_words((const char *[]){ __VA_ARGS__, NULL })
@@ -115,7 +116,7 @@ ATF_TC_BODY(unknown, tc)
 {
 	ATF_CHECK(TRY("frob") == NULL);
 	ATF_CHECK(TRY("showx", "accounts") == NULL);
-	ATF_CHECK(TRY("show", "inbox") == NULL);
+	ATF_CHECK(TRY("show", "inboxes", "x") == NULL);
 	ATF_CHECK(TRY("log", "debug") == NULL);
 	ATF_CHECK(TRY("account", "x", "toggle") == NULL);
 	ATF_CHECK(TRY("") == NULL);
@@ -175,6 +176,227 @@ ATF_TC_BODY(fresh_result, tc)
 	expect(TRY("reload"), RELOAD, "");
 }
 
+/* show inbox with no options: the defaults the store is sent */
+ATF_TC_WITHOUT_HEAD(inbox_defaults);
+ATF_TC_BODY(inbox_defaults, tc)
+{
+	struct parse_result	*res;
+
+	res = TRY("show", "inbox", "support");
+	expect(res, SHOW_INBOX, "support");
+	ATF_CHECK_EQ(res->limit, 50);
+	ATF_CHECK_EQ(res->offset, 0);
+	ATF_CHECK_EQ(res->unread, 0);
+	ATF_CHECK_STREQ(res->from, "");
+	ATF_CHECK_STREQ(res->subject, "");
+	ATF_CHECK_EQ(res->since, 0);
+}
+
+ATF_TC_WITHOUT_HEAD(inbox_options);
+ATF_TC_BODY(inbox_options, tc)
+{
+	struct parse_result	*res;
+
+	res = TRY("show", "inbox", "support", "since", "2026-11-28",
+	    "unread", "subject", "hello world", "from", "alice@example.com",
+	    "limit", "10000", "offset", "9223372036854775807");
+	expect(res, SHOW_INBOX, "support");
+	ATF_CHECK_EQ(res->limit, 10000);
+	ATF_CHECK_EQ(res->offset, 9223372036854775807ULL);
+	ATF_CHECK_EQ(res->unread, 1);
+	ATF_CHECK_STREQ(res->from, "alice@example.com");
+	ATF_CHECK_STREQ(res->subject, "hello world");
+	ATF_CHECK_EQ(res->since, 1795824000);
+	/* in another order, abbreviated */
+	res = TRY("s", "i", "x", "l", "1", "u", "o", "0", "fr", "a",
+	    "su", "b", "si", "2026-11-28T12:34");
+	expect(res, SHOW_INBOX, "x");
+	ATF_CHECK_EQ(res->limit, 1);
+	ATF_CHECK_EQ(res->unread, 1);
+	ATF_CHECK_STREQ(res->from, "a");
+	ATF_CHECK_STREQ(res->subject, "b");
+	ATF_CHECK_EQ(res->since, 1795869240);
+	/* a keyword where the account goes is the account's name */
+	expect(TRY("show", "inbox", "limit"), SHOW_INBOX, "limit");
+	/* the value of a filter may look like a keyword */
+	res = TRY("show", "inbox", "x", "subject", "unread");
+	ATF_REQUIRE(res != NULL);
+	ATF_CHECK_STREQ(res->subject, "unread");
+	ATF_CHECK_EQ(res->unread, 0);
+}
+
+ATF_TC_WITHOUT_HEAD(inbox_bad_options);
+ATF_TC_BODY(inbox_bad_options, tc)
+{
+	char	 word[FILTER_LEN + 1];
+
+	ATF_CHECK(TRY("show", "inbox") == NULL);
+	ATF_CHECK(TRY("show", "inbox", "") == NULL);
+	/* since or subject */
+	ATF_CHECK(TRY("show", "inbox", "x", "s", "y") == NULL);
+	ATF_CHECK(TRY("show", "inbox", "x", "limit") == NULL);
+	ATF_CHECK(TRY("show", "inbox", "x", "limit", "0") == NULL);
+	ATF_CHECK(TRY("show", "inbox", "x", "limit", "10001") == NULL);
+	ATF_CHECK(TRY("show", "inbox", "x", "limit", "-1") == NULL);
+	ATF_CHECK(TRY("show", "inbox", "x", "limit", "5x") == NULL);
+	ATF_CHECK(TRY("show", "inbox", "x", "limit", "") == NULL);
+	ATF_CHECK(TRY("show", "inbox", "x", "offset", "-1") == NULL);
+	ATF_CHECK(TRY("show", "inbox", "x", "offset",
+	    "9223372036854775808") == NULL);
+	ATF_CHECK(TRY("show", "inbox", "x", "since", "yesterday") == NULL);
+	ATF_CHECK(TRY("show", "inbox", "x", "from", "") == NULL);
+	ATF_CHECK(TRY("show", "inbox", "x", "subject", "") == NULL);
+	ATF_CHECK(TRY("show", "inbox", "x", "frob") == NULL);
+	/* once each */
+	ATF_CHECK(TRY("show", "inbox", "x", "limit", "1", "limit", "2") ==
+	    NULL);
+	ATF_CHECK(TRY("show", "inbox", "x", "unread", "unread") == NULL);
+	ATF_CHECK(TRY("show", "inbox", "x", "from", "a", "fr", "b") == NULL);
+	/* as long as the store takes them */
+	memset(word, 'w', FILTER_LEN - 1);
+	word[FILTER_LEN - 1] = '\0';
+	ATF_CHECK(TRY("show", "inbox", "x", "subject", word) != NULL);
+	word[FILTER_LEN - 1] = 'w';
+	word[FILTER_LEN] = '\0';
+	ATF_CHECK(TRY("show", "inbox", "x", "subject", word) == NULL);
+	ATF_CHECK(TRY("show", "inbox", "x", "from", word) == NULL);
+}
+
+ATF_TC_WITHOUT_HEAD(show_message);
+ATF_TC_BODY(show_message, tc)
+{
+	struct parse_result	*res;
+
+	res = TRY("show", "message", "42");
+	ATF_REQUIRE(res != NULL);
+	ATF_CHECK_EQ(res->action, SHOW_MESSAGE);
+	ATF_CHECK_EQ(res->id, 42);
+	ATF_CHECK_EQ(TRY("show", "message", "42", "headers")->action,
+	    SHOW_MESSAGE);
+	ATF_CHECK_EQ(TRY("show", "message", "42", "raw")->action,
+	    SHOW_MESSAGE_RAW);
+	ATF_CHECK_EQ(TRY("show", "message", "42", "text")->action,
+	    SHOW_MESSAGE_TEXT);
+	res = TRY("sh", "m", "9223372036854775807", "r");
+	ATF_REQUIRE(res != NULL);
+	ATF_CHECK_EQ(res->action, SHOW_MESSAGE_RAW);
+	ATF_CHECK_EQ(res->id, 9223372036854775807ULL);
+	ATF_CHECK(TRY("show", "message") == NULL);
+	ATF_CHECK(TRY("show", "message", "0") == NULL);
+	ATF_CHECK(TRY("show", "message", "x") == NULL);
+	ATF_CHECK(TRY("show", "message", "1", "html") == NULL);
+	ATF_CHECK(TRY("show", "message", "1", "raw", "text") == NULL);
+}
+
+ATF_TC_WITHOUT_HEAD(mark);
+ATF_TC_BODY(mark, tc)
+{
+	struct parse_result	*res;
+
+	res = TRY("mark", "7", "read");
+	ATF_REQUIRE(res != NULL);
+	ATF_CHECK_EQ(res->action, MARK_READ);
+	ATF_CHECK_EQ(res->id, 7);
+	res = TRY("m", "8", "u");
+	ATF_REQUIRE(res != NULL);
+	ATF_CHECK_EQ(res->action, MARK_UNREAD);
+	ATF_CHECK_EQ(res->id, 8);
+	ATF_CHECK(TRY("mark", "7") == NULL);
+	ATF_CHECK(TRY("mark", "read") == NULL);
+	ATF_CHECK(TRY("mark", "-7", "read") == NULL);
+	ATF_CHECK(TRY("mark", "7", "seen") == NULL);
+	ATF_CHECK(TRY("mark", "7", "read", "now") == NULL);
+}
+
+static void
+date_is(const char *s, uint64_t want)
+{
+	const char	*errstr = "unset";
+	uint64_t	 t = 0;
+
+	ATF_CHECK_EQ_MSG(parse_date(s, 1800000000, &t, &errstr), 0,
+	    "%s: %s", s, errstr);
+	ATF_CHECK_EQ_MSG(t, want, "%s: %llu", s, (unsigned long long)t);
+	ATF_CHECK(errstr == NULL);
+}
+
+static void
+date_bad(const char *s)
+{
+	const char	*errstr = NULL;
+	uint64_t	 t = 12345;
+
+	ATF_CHECK_EQ_MSG(parse_date(s, 1800000000, &t, &errstr), -1,
+	    "%s accepted as %llu", s, (unsigned long long)t);
+	ATF_CHECK(errstr != NULL);
+	ATF_CHECK_EQ(t, 12345);
+}
+
+ATF_TC_WITHOUT_HEAD(dates);
+ATF_TC_BODY(dates, tc)
+{
+	date_is("2026-11-28", 1795824000);
+	date_is("2026-11-28T12:34", 1795869240);
+	date_is("2026-11-28T12:34Z", 1795869240);
+	date_is("2026-11-28T12:34:56", 1795869296);
+	date_is("2026-11-28T12:34:56Z", 1795869296);
+	date_is("2024-02-29", 1709164800);
+	date_is("1970-01-01", 0);
+	date_is("9999-12-31T23:59:59Z", 253402300799ULL);
+	date_is("7d", 1800000000 - 7 * 86400);
+	date_is("12h", 1800000000 - 12 * 3600);
+	date_is("007d", 1800000000 - 7 * 86400);
+}
+
+ATF_TC_WITHOUT_HEAD(bad_dates);
+ATF_TC_BODY(bad_dates, tc)
+{
+	date_bad("");
+	date_bad("2026");
+	date_bad("2026-11");
+	date_bad("2026-1-28");
+	date_bad("2026-11-28Z");
+	date_bad("2026-11-28 12:34");
+	date_bad("2026-11-28T12");
+	date_bad("2026-11-28T12:3");
+	date_bad("2026-11-28T12:34:5");
+	date_bad("2026-11-28T12:34:56ZZ");
+	date_bad("2026-11-28T12:34+01:00");
+	date_bad("2026-13-01");
+	date_bad("2026-00-01");
+	date_bad("2026-11-31");
+	date_bad("2023-02-29");
+	date_bad("2026-11-28T24:00");
+	date_bad("2026-11-28T23:60");
+	date_bad("2026-11-28T23:59:60");
+	date_bad("1969-12-31");
+	date_bad("d");
+	date_bad("0d");
+	date_bad("-1d");
+	date_bad("+1d");
+	date_bad(" 1d");
+	date_bad("1w");
+	date_bad("1dh");
+	/* before 1970 */
+	date_bad("20834d");
+	date_bad("99999999999999999999d");
+}
+
+/* main() reads the words only after parse(): the since date is now */
+ATF_TC_WITHOUT_HEAD(relative_is_now);
+ATF_TC_BODY(relative_is_now, tc)
+{
+	struct parse_result	*res;
+	time_t			 before, after;
+
+	before = time(NULL);
+	res = TRY("show", "inbox", "x", "since", "1d");
+	after = time(NULL);
+	ATF_REQUIRE(res != NULL);
+	ATF_CHECK(res->since >= (uint64_t)before - 86400);
+	ATF_CHECK(res->since <= (uint64_t)after - 86400);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, full_words);
@@ -188,5 +410,13 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, empty_name);
 	ATF_TP_ADD_TC(tp, name_length);
 	ATF_TP_ADD_TC(tp, fresh_result);
+	ATF_TP_ADD_TC(tp, inbox_defaults);
+	ATF_TP_ADD_TC(tp, inbox_options);
+	ATF_TP_ADD_TC(tp, inbox_bad_options);
+	ATF_TP_ADD_TC(tp, show_message);
+	ATF_TP_ADD_TC(tp, mark);
+	ATF_TP_ADD_TC(tp, dates);
+	ATF_TP_ADD_TC(tp, bad_dates);
+	ATF_TP_ADD_TC(tp, relative_is_now);
 	return atf_no_error();
 }

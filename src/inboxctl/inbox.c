@@ -15,606 +15,171 @@
  */
 
 /*
- * The inbox view: show inbox, show message, mark.  Their arguments are
- * options after a name or an id, parsed here rather than in the command
- * table of parser.c.
+ * The replies to the inbox view.  show inbox: message records, then the
+ * total.  show message headers: one record, then END.  show message raw
+ * and text: DATA, then END.  A FAIL may come instead of any of these,
+ * and is handled with the other replies in inboxctl.c.
  */
 
-#include <sys/ioctl.h>
-
 #include <err.h>
-#include <errno.h>
-#include <limits.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <wchar.h>
 
 #include "inboxctl.h"
 #include "proto.h"
 
-#define INBOX_DEFAULT_LIMIT	50
-
-struct inbox_req {
-	uint32_t	 type;
-	char		 account[CTL_NAME_LEN];
-	uint64_t	 limit;
-	uint64_t	 offset;
-	uint32_t	 unread;
-	char		 from[256];
-	char		 subject[256];
-	uint64_t	 since;
-	uint64_t	 id;
-	uint32_t	 part;
-	uint32_t	 seen;
-};
-
-struct rows {
-	struct ctl_msgrow	*v;
-	size_t			 n;
-	size_t			 size;
-};
-
-/* word is a prefix (at least one letter) of keyword */
-static int
-prefix(const char *word, const char *keyword)
+void
+inbox_init(struct inbox_state *st)
 {
-	size_t	 n = strlen(word);
-
-	return n > 0 && strncmp(word, keyword, n) == 0;
+	memset(st, 0, sizeof(*st));
+	term_stream_init(&st->ts, stdout);
+	st->tty = isatty(STDOUT_FILENO);
 }
 
-static uint64_t
-number(const char *what, const char *s, long long min, long long max)
+void
+inbox_clear(struct inbox_state *st)
 {
-	const char	*errstr;
-	long long	 v;
-
-	v = strtonum(s, min, max, &errstr);
-	if (errstr != NULL)
-		errx(1, "%s %s: %s", what, errstr, s);
-	return v;
-}
-
-/* YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] (UTC), or Nd / Nh ago */
-static uint64_t
-since_date(const char *s)
-{
-	struct tm	 tm;
-	const char	*end;
-	size_t		 n = strlen(s);
-	time_t		 t;
-
-	if (n >= 2 && (s[n - 1] == 'd' || s[n - 1] == 'h')) {
-		char	 buf[16];
-
-		if (n >= sizeof(buf))
-			errx(1, "bad date: %s", s);
-		memcpy(buf, s, n - 1);
-		buf[n - 1] = '\0';
-		t = number("since", buf, 1, 100000) * (s[n - 1] == 'd' ?
-		    86400 : 3600);
-		return time(NULL) - t;
-	}
-	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL) {
-		memset(&tm, 0, sizeof(tm));
-		if ((end = strptime(s, "%Y-%m-%dT%H:%M", &tm)) == NULL) {
-			memset(&tm, 0, sizeof(tm));
-			end = strptime(s, "%Y-%m-%d", &tm);
-		}
-	}
-	if (end == NULL || (*end != '\0' && strcmp(end, "Z") != 0))
-		errx(1, "bad date (YYYY-MM-DD[THH:MM[:SS]], Nd, Nh): %s", s);
-	if ((t = timegm(&tm)) == -1)
-		errx(1, "bad date: %s", s);
-	return t;
-}
-
-static void
-copy(char *dst, size_t len, const char *src, const char *what)
-{
-	if (strlcpy(dst, src, len) >= len)
-		errx(1, "%s too long: %s", what, src);
-}
-
-static void
-parse_inbox(int argc, char *argv[], struct inbox_req *r)
-{
-	int	 i;
-
-	if (argc < 1 || argv[0][0] == '\0')
-		errx(1, "usage: show inbox account [limit n] [offset n] "
-		    "[unread] [from address] [subject words] [since date]");
-	copy(r->account, sizeof(r->account), argv[0], "account name");
-	r->limit = INBOX_DEFAULT_LIMIT;
-	for (i = 1; i < argc; i++) {
-		if (prefix(argv[i], "unread")) {
-			r->unread = 1;
-			continue;
-		}
-		if (i + 1 >= argc)
-			errx(1, "missing value after %s", argv[i]);
-		if (prefix(argv[i], "limit"))
-			r->limit = number("limit", argv[++i], 1, 10000);
-		else if (prefix(argv[i], "offset"))
-			r->offset = number("offset", argv[++i], 0, LLONG_MAX);
-		else if (prefix(argv[i], "from"))
-			copy(r->from, sizeof(r->from), argv[++i], "from");
-		else if (prefix(argv[i], "subject"))
-			copy(r->subject, sizeof(r->subject), argv[++i],
-			    "subject");
-		else if (prefix(argv[i], "since"))
-			r->since = since_date(argv[++i]);
-		else
-			errx(1, "unknown argument: %s (limit, offset, unread, "
-			    "from, subject, since)", argv[i]);
-	}
-}
-
-static void
-parse_message(int argc, char *argv[], struct inbox_req *r)
-{
-	if (argc < 1 || argc > 2)
-		errx(1, "usage: show message id [headers | raw | text]");
-	r->id = number("message id", argv[0], 1, LLONG_MAX);
-	r->part = CTL_PART_HEADERS;
-	if (argc == 2) {
-		if (prefix(argv[1], "headers"))
-			r->part = CTL_PART_HEADERS;
-		else if (prefix(argv[1], "raw"))
-			r->part = CTL_PART_RAW;
-		else if (prefix(argv[1], "text"))
-			r->part = CTL_PART_TEXT;
-		else
-			errx(1, "unknown argument: %s (headers, raw, text)",
-			    argv[1]);
-	}
-}
-
-static void
-parse_mark(int argc, char *argv[], struct inbox_req *r)
-{
-	if (argc != 2)
-		errx(1, "usage: mark id read | unread");
-	r->id = number("message id", argv[0], 1, LLONG_MAX);
-	if (strcmp(argv[1], "read") == 0)
-		r->seen = 1;
-	else if (strcmp(argv[1], "unread") == 0)
-		r->seen = 0;
-	else
-		errx(1, "unknown argument: %s (read, unread)", argv[1]);
-}
-
-/* 1 and *r filled if argv is an inbox command, 0 if it is not ours */
-static int
-inbox_parse(int argc, char *argv[], struct inbox_req *r)
-{
-	memset(r, 0, sizeof(*r));
-	if (argc >= 2 && prefix(argv[0], "show") && prefix(argv[1], "inbox")) {
-		r->type = IMSG_CTL_SHOW_INBOX;
-		parse_inbox(argc - 2, argv + 2, r);
-		return 1;
-	}
-	if (argc >= 2 && prefix(argv[0], "show") &&
-	    prefix(argv[1], "message")) {
-		r->type = IMSG_CTL_SHOW_MESSAGE;
-		parse_message(argc - 2, argv + 2, r);
-		return 1;
-	}
-	if (argc >= 1 && prefix(argv[0], "mark")) {
-		r->type = IMSG_CTL_MARK;
-		parse_mark(argc - 1, argv + 1, r);
-		return 1;
-	}
-	return 0;
-}
-
-static void
-inbox_send(struct imsgev *iev, const struct inbox_req *r)
-{
-	struct ibuf	*b;
-
-	if ((b = m_create(iev, r->type, 0, -1)) == NULL)
-		err(1, "request");
-	switch (r->type) {
-	case IMSG_CTL_SHOW_INBOX:
-		m_add_string(b, r->account);
-		m_add_u64(b, r->limit);
-		m_add_u64(b, r->offset);
-		m_add_u32(b, r->unread);
-		m_add_string(b, r->from);
-		m_add_string(b, r->subject);
-		m_add_u64(b, r->since);
-		break;
-	case IMSG_CTL_SHOW_MESSAGE:
-		m_add_u64(b, r->id);
-		m_add_u32(b, r->part);
-		break;
-	case IMSG_CTL_MARK:
-		m_add_u64(b, r->id);
-		m_add_u32(b, r->seen);
-		break;
-	}
-	if (m_close(iev, b) == -1 || imsgbuf_flush(&iev->ibuf) == -1)
-		err(1, "write to inboxd");
-}
-
-/* --- text --- */
-
-/*
- * Terminal-safe text: valid UTF-8 printable characters pass, anything
- * else (C0, DEL, C1, invalid bytes) becomes \xNN.  At most width columns;
- * never cuts a character or an escape.  Returns the columns used.
- */
-static int
-put_safe(FILE *fp, const char *s, int width, int pad)
-{
-	mbstate_t	 st;
-	wchar_t		 wc;
-	size_t		 n;
-	int		 used = 0, w;
-
-	memset(&st, 0, sizeof(st));
-	while (*s != '\0') {
-		n = mbrtowc(&wc, s, strlen(s), &st);
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0 ||
-		    (w = wcwidth(wc)) < 0 || (wc >= 0x80 && wc < 0xa0)) {
-			if (width >= 0 && used + 4 > width)
-				break;
-			fprintf(fp, "\\x%02x", (unsigned char)*s);
-			used += 4;
-			s++;
-			memset(&st, 0, sizeof(st));
-			continue;
-		}
-		if (width >= 0 && used + w > width)
-			break;
-		fwrite(s, 1, n, fp);
-		used += w;
-		s += n;
-	}
-	while (pad && width >= 0 && used < width) {
-		fputc(' ', fp);
-		used++;
-	}
-	return used;
-}
-
-static int
-term_width(void)
-{
-	struct winsize	 ws;
-	const char	*c, *errstr;
-	int		 w;
-
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0
-	    && ws.ws_col > 0)
-		return ws.ws_col;
-	if ((c = getenv("COLUMNS")) != NULL) {
-		w = strtonum(c, 20, 1000, &errstr);
-		if (errstr == NULL)
-			return w;
-	}
-	return 80;
-}
-
-static void
-human(uint64_t n, char *buf, size_t len)
-{
-	if (n < 1024)
-		(void)snprintf(buf, len, "%llu", (unsigned long long)n);
-	else if (n < 1024 * 1024)
-		(void)snprintf(buf, len, "%.1fK", n / 1024.0);
-	else if (n < 1024ULL * 1024 * 1024)
-		(void)snprintf(buf, len, "%.1fM", n / (1024.0 * 1024));
-	else
-		(void)snprintf(buf, len, "%.1fG",
-		    n / (1024.0 * 1024 * 1024));
-}
-
-static void
-localdate(uint64_t t, char *buf, size_t len)
-{
-	time_t		 tt = t;
-	struct tm	*tm;
-
-	if (t == 0 || (tm = localtime(&tt)) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M", tm) == 0)
-		(void)strlcpy(buf, "-", len);
-}
-
-static void
-text_inbox(const struct inbox_req *r, const struct rows *rows,
-    uint64_t total)
-{
-	char	 date[32], size[16];
-	int	 width = term_width(), subjw;
 	size_t	 i;
 
-	printf("%-7s %-16s %-22s %-*s %6s\n", "ID", "DATE", "FROM",
-	    width > 60 ? width - 56 : 4, "SUBJECT", "SIZE");
-	subjw = width - 56;
-	if (subjw < 10)
-		subjw = 10;
-	for (i = 0; i < rows->n; i++) {
-		const struct ctl_msgrow	*m = &rows->v[i];
-
-		localdate(m->date ? m->date : m->received, date, sizeof(date));
-		human(m->size, size, sizeof(size));
-		printf("%-6llu%c %-16s ", (unsigned long long)m->id,
-		    m->seen ? ' ' : '*', date);
-		put_safe(stdout, m->from_name[0] ? m->from_name :
-		    m->from_addr[0] ? m->from_addr : "-", 22, 1);
-		fputc(' ', stdout);
-		put_safe(stdout, m->subject[0] ? m->subject : "(no subject)",
-		    subjw - 2, 1);
-		fputs(m->attachments ? " @" : "  ", stdout);
-		printf(" %6s\n", size);
-	}
-	printf("%zu of %llu messages", rows->n, (unsigned long long)total);
-	if (r->offset)
-		printf(" (offset %llu)", (unsigned long long)r->offset);
-	printf("; * unread, @ attachments\n");
+	for (i = 0; i < st->rows.n; i++)
+		imsg_free(&st->rows.v[i]);
+	free(st->rows.v);
+	memset(&st->rows, 0, sizeof(st->rows));
 }
 
-static void
-text_line(const char *label, const char *value)
+int
+msglist_row(const struct msglist *l, size_t i, struct ctl_msgrow *r)
 {
-	printf("%-12s ", label);
-	put_safe(stdout, value[0] ? value : "-", -1, 0);
-	fputc('\n', stdout);
+	return ctl_msgrow_recv(&l->v[i], r);
 }
 
+/* Check the record now, and take it over from the caller's imsg. */
 static void
-text_message(const struct ctl_msgrow *m)
+rows_keep(struct msglist *l, struct imsg *imsg)
 {
-	char	 buf[64], from[600];
-
-	if (m->from_name[0] && m->from_addr[0])
-		(void)snprintf(from, sizeof(from), "%s <%s>", m->from_name,
-		    m->from_addr);
-	else
-		(void)strlcpy(from, m->from_name[0] ? m->from_name :
-		    m->from_addr, sizeof(from));
-	(void)snprintf(buf, sizeof(buf), "%llu", (unsigned long long)m->id);
-	text_line("Id", buf);
-	text_line("Account", m->account);
-	text_line("From", from);
-	text_line("To", m->to);
-	text_line("Cc", m->cc);
-	text_line("Subject", m->subject);
-	text_line("Date", m->date_sent);
-	localdate(m->received, buf, sizeof(buf));
-	text_line("Received", buf);
-	text_line("Message-ID", m->message_id);
-	text_line("In-Reply-To", m->in_reply_to);
-	(void)snprintf(buf, sizeof(buf), "%llu bytes%s%s%s",
-	    (unsigned long long)m->size, m->seen ? ", read" : ", unread",
-	    m->attachments ? ", attachments" : "",
-	    m->malformed ? ", malformed header" : "");
-	text_line("Size", buf);
-}
-
-/* --- JSON --- */
-
-static void
-json_row(struct json *j, const struct ctl_msgrow *m)
-{
-	json_object_open(j);
-	json_key(j, "id");
-	json_uint(j, m->id);
-	json_key(j, "account");
-	json_string(j, m->account);
-	json_key(j, "received");
-	json_time(j, m->received);
-	json_key(j, "date");
-	json_time(j, m->date);
-	json_key(j, "date_sent");
-	json_string(j, m->date_sent);
-	json_key(j, "from_name");
-	json_string(j, m->from_name);
-	json_key(j, "from_addr");
-	json_string(j, m->from_addr);
-	json_key(j, "to");
-	json_string(j, m->to);
-	json_key(j, "cc");
-	json_string(j, m->cc);
-	json_key(j, "subject");
-	json_string(j, m->subject);
-	json_key(j, "message_id");
-	json_string(j, m->message_id);
-	json_key(j, "in_reply_to");
-	json_string(j, m->in_reply_to);
-	json_key(j, "size");
-	json_uint(j, m->size);
-	json_key(j, "seen");
-	json_bool(j, m->seen);
-	json_key(j, "attachments");
-	json_bool(j, m->attachments);
-	json_key(j, "malformed");
-	json_bool(j, m->malformed);
-	json_object_close(j);
-}
-
-static void
-json_inbox(const struct inbox_req *r, const struct rows *rows,
-    uint64_t total)
-{
-	struct json	 j;
-	size_t		 i;
-
-	json_init(&j, stdout);
-	json_object_open(&j);
-	json_key(&j, "account");
-	json_string(&j, r->account);
-	json_key(&j, "total");
-	json_uint(&j, total);
-	json_key(&j, "offset");
-	json_uint(&j, r->offset);
-	json_key(&j, "messages");
-	json_array_open(&j);
-	for (i = 0; i < rows->n; i++)
-		json_row(&j, &rows->v[i]);
-	json_array_close(&j);
-	json_object_close(&j);
-	json_finish(&j);
-}
-
-/* --- replies --- */
-
-static void
-rows_add(struct rows *rows, struct imsg *imsg)
-{
-	struct ctl_msgrow	*v;
+	struct ctl_msgrow	 r;
+	struct imsg		*v;
 	size_t			 size;
 
-	if (rows->n == rows->size) {
-		size = rows->size ? rows->size * 2 : 64;
-		if ((v = reallocarray(rows->v, size, sizeof(*v))) == NULL)
-			err(1, NULL);
-		rows->v = v;
-		rows->size = size;
-	}
-	if (ctl_msgrow_recv(imsg, &rows->v[rows->n]) == -1)
+	if (ctl_msgrow_recv(imsg, &r) == -1)
 		errx(1, "malformed message record from inboxd");
-	rows->n++;
-}
-
-/* raw bytes: as they are to a file or pipe, made safe for a terminal */
-static void
-data_out(const void *p, size_t len)
-{
-	const unsigned char	*s = p;
-	size_t			 i;
-
-	if (!isatty(STDOUT_FILENO)) {
-		if (fwrite(p, 1, len, stdout) != len)
-			err(1, "stdout");
-		return;
+	if (l->n == l->size) {
+		size = l->size == 0 ? 64 : l->size * 2;
+		if ((v = reallocarray(l->v, size, sizeof(*v))) == NULL)
+			err(1, NULL);
+		l->v = v;
+		l->size = size;
 	}
-	for (i = 0; i < len; i++) {
-		if (s[i] == '\n' || s[i] == '\t' || (s[i] >= 0x20 &&
-		    s[i] != 0x7f))
-			fputc(s[i], stdout);
-		else if (s[i] != '\r')
-			printf("\\x%02x", s[i]);
-	}
+	l->v[l->n++] = *imsg;
+	imsg->data = NULL;
+	imsg->datalen = 0;
+	imsg->fd = -1;
+	if (r.id > l->maxid)
+		l->maxid = r.id;
 }
 
 static int
-reply_fail(struct imsg *imsg, int json)
-{
-	struct msgin	 m;
-	char		 msg[REPLY_LEN];
-	int		 ok = imsg->hdr.type == IMSG_CTL_OK;
-
-	m_msg(&m, imsg);
-	if (m_get_string(&m, msg, sizeof(msg)) == -1 || m_end(&m) == -1)
-		errx(1, "malformed reply from inboxd");
-	(json ? json_output : text_output).result(ok, msg);
-	return ok ? 0 : 1;
-}
-
-/* 1 when complete, with *rv the exit status */
-static int
-inbox_dispatch(struct imsg *imsg, const struct inbox_req *r,
-    struct rows *rows, int json, int *rv)
+inbox_end(struct imsg *imsg, const struct parse_result *res,
+    const struct output *out, struct inbox_state *st, int *rv)
 {
 	struct msgin	 m;
 	uint64_t	 total;
 
+	m_msg(&m, imsg);
+	if (m_get_u64(&m, &total) == -1 || m_end(&m) == -1)
+		errx(1, "malformed end of inbox from inboxd");
+	out->inbox(res, &st->rows, total);
+	*rv = 0;
+	return 1;
+}
+
+static int
+show_inbox(struct imsg *imsg, const struct parse_result *res,
+    const struct output *out, struct inbox_state *st, int *rv)
+{
 	switch (imsg->hdr.type) {
-	case IMSG_CTL_FAIL:
-	case IMSG_CTL_OK:
-		*rv = reply_fail(imsg, json);
-		return 1;
 	case IMSG_CTL_MSGROW:
-		rows_add(rows, imsg);
-		return 0;
-	case IMSG_CTL_DATA:
-		if (r->type == IMSG_CTL_SHOW_MESSAGE)
-			data_out(imsg->data, imsg->datalen);
+		/* the store sends a page, not the whole inbox */
+		if (st->rows.n >= res->limit)
+			errx(1, "more messages from inboxd than asked for");
+		rows_keep(&st->rows, imsg);
 		return 0;
 	case IMSG_CTL_INBOX_END:
-		m_msg(&m, imsg);
-		if (m_get_u64(&m, &total) == -1 || m_end(&m) == -1)
-			errx(1, "malformed reply from inboxd");
-		if (json)
-			json_inbox(r, rows, total);
-		else
-			text_inbox(r, rows, total);
-		*rv = 0;
-		return 1;
-	case IMSG_CTL_END:
-		if (r->part == CTL_PART_HEADERS && rows->n == 1) {
-			if (json) {
-				struct json	 j;
+		return inbox_end(imsg, res, out, st, rv);
+	}
+	errx(1, "unexpected reply type %u from inboxd", imsg->hdr.type);
+}
 
-				json_init(&j, stdout);
-				json_row(&j, &rows->v[0]);
-				json_finish(&j);
-			} else
-				text_message(&rows->v[0]);
-		}
+static int
+show_headers(struct imsg *imsg, const struct output *out,
+    struct inbox_state *st, int *rv)
+{
+	struct ctl_msgrow	 r;
+
+	switch (imsg->hdr.type) {
+	case IMSG_CTL_MSGROW:
+		if (st->rows.n != 0)
+			errx(1, "more than one message record from inboxd");
+		rows_keep(&st->rows, imsg);
+		return 0;
+	case IMSG_CTL_END:
+		if (imsg->datalen != 0)
+			break;
+		if (st->rows.n != 1)
+			errx(1, "no message record from inboxd");
+		if (msglist_row(&st->rows, 0, &r) == -1)
+			errx(1, "malformed message record from inboxd");
+		out->message(&r);
 		*rv = 0;
 		return 1;
 	}
 	errx(1, "unexpected reply type %u from inboxd", imsg->hdr.type);
 }
 
+/*
+ * The message, or its text, as it comes: byte for byte to a file or a
+ * pipe, so that raw saves an exact copy; escaped for a terminal.
+ */
 static int
-inbox_replies(struct imsgev *iev, const struct inbox_req *r, int json)
+show_data(struct imsg *imsg, struct inbox_state *st, int *rv)
 {
-	struct rows	 rows = { NULL, 0, 0 };
-	struct imsg	 imsg;
-	int		 n, done = 0, rv = 1;
-
-	while (!done) {
-		if ((n = imsgbuf_read(&iev->ibuf)) == -1) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			err(1, "read from inboxd");
-		}
-		if (n == 0)
-			errx(1, "inboxd closed the connection");
-		while (!done && (n = imsg_get(&iev->ibuf, &imsg)) == 1) {
-			done = inbox_dispatch(&imsg, r, &rows, json, &rv);
-			imsg_free(&imsg);
-		}
-		if (n == -1)
-			err(1, "reply from inboxd");
+	switch (imsg->hdr.type) {
+	case IMSG_CTL_DATA:
+		if (imsg->datalen == 0)
+			return 0;
+		if (st->tty)
+			term_stream_write(&st->ts, imsg->data, imsg->datalen);
+		else if (fwrite(imsg->data, 1, imsg->datalen, stdout) !=
+		    imsg->datalen)
+			err(1, "stdout");
+		return 0;
+	case IMSG_CTL_END:
+		if (imsg->datalen != 0)
+			break;
+		if (st->tty)
+			term_stream_end(&st->ts);
+		*rv = 0;
+		return 1;
 	}
-	free(rows.v);
-	return rv;
+	errx(1, "unexpected reply type %u from inboxd", imsg->hdr.type);
 }
 
-/*
- * Run an inbox command if argv is one: its exit status, or -1 when argv
- * is some other command.
- */
 int
-inbox_command(int argc, char *argv[], int (*connect_fn)(const char *),
-    const char *sock, int json)
+inbox_reply(struct imsg *imsg, const struct parse_result *res,
+    const struct output *out, struct inbox_state *st, int *rv)
 {
-	struct inbox_req	 r;
-	struct imsgev		 iev;
-	int			 fd, rv;
-
-	if (!inbox_parse(argc, argv, &r))
-		return -1;
-	/* column widths of UTF-8 text, whatever the user's locale */
-	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
-		(void)setlocale(LC_CTYPE, "");
-	fd = connect_fn(sock);
-	if (event_init() == NULL)
-		errx(1, "event_init");
-	imsgev_init(&iev, fd, NULL, NULL);
-	inbox_send(&iev, &r);
-	rv = inbox_replies(&iev, &r, json);
-	imsgev_clear(&iev);
-	return rv;
+	switch (res->action) {
+	case SHOW_INBOX:
+		return show_inbox(imsg, res, out, st, rv);
+	case SHOW_MESSAGE:
+		return show_headers(imsg, out, st, rv);
+	case SHOW_MESSAGE_RAW:
+	case SHOW_MESSAGE_TEXT:
+		return show_data(imsg, st, rv);
+	default:
+		break;
+	}
+	errx(1, "unexpected reply type %u from inboxd", imsg->hdr.type);
 }

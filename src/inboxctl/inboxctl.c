@@ -38,6 +38,12 @@ struct acctlist {
 	size_t			 size;
 };
 
+/* what has come of a reply so far */
+struct replies {
+	struct acctlist		 accounts;
+	struct inbox_state	 inbox;
+};
+
 static __dead void	 usage(void);
 static int		 ctl_connect(const char *);
 static void		 send_request(struct imsgev *,
@@ -93,10 +99,44 @@ request_type(enum actions action)
 	case LOG_VERBOSE:
 	case LOG_BRIEF:
 		return IMSG_CTL_VERBOSE;
+	case SHOW_INBOX:
+		return IMSG_CTL_SHOW_INBOX;
+	case SHOW_MESSAGE:
+	case SHOW_MESSAGE_RAW:
+	case SHOW_MESSAGE_TEXT:
+		return IMSG_CTL_SHOW_MESSAGE;
+	case MARK_READ:
+	case MARK_UNREAD:
+		return IMSG_CTL_MARK;
 	case NONE:
 		break;
 	}
 	errx(1, "no action for this command");
+}
+
+static uint32_t
+message_part(enum actions action)
+{
+	switch (action) {
+	case SHOW_MESSAGE_RAW:
+		return CTL_PART_RAW;
+	case SHOW_MESSAGE_TEXT:
+		return CTL_PART_TEXT;
+	default:
+		return CTL_PART_HEADERS;
+	}
+}
+
+static void
+add_inbox_filter(struct ibuf *b, const struct parse_result *res)
+{
+	m_add_string(b, res->name);
+	m_add_u64(b, res->limit);
+	m_add_u64(b, res->offset);
+	m_add_u32(b, res->unread);
+	m_add_string(b, res->from);
+	m_add_string(b, res->subject);
+	m_add_u64(b, res->since);
 }
 
 static void
@@ -107,6 +147,20 @@ send_request(struct imsgev *iev, const struct parse_result *res)
 	if ((b = m_create(iev, request_type(res->action), 0, -1)) == NULL)
 		err(1, "request");
 	switch (res->action) {
+	case SHOW_INBOX:
+		add_inbox_filter(b, res);
+		break;
+	case SHOW_MESSAGE:
+	case SHOW_MESSAGE_RAW:
+	case SHOW_MESSAGE_TEXT:
+		m_add_u64(b, res->id);
+		m_add_u32(b, message_part(res->action));
+		break;
+	case MARK_READ:
+	case MARK_UNREAD:
+		m_add_u64(b, res->id);
+		m_add_u32(b, res->action == MARK_READ);
+		break;
 	case CHECK:
 	case ACCOUNT_ENABLE:
 	case ACCOUNT_DISABLE:
@@ -131,6 +185,21 @@ static int
 is_show(const struct parse_result *res)
 {
 	return res->action == SHOW_ACCOUNTS || res->action == SHOW_ACCOUNT;
+}
+
+/* the show commands of the inbox view, whose replies inbox.c reads */
+static int
+is_inbox_view(const struct parse_result *res)
+{
+	switch (res->action) {
+	case SHOW_INBOX:
+	case SHOW_MESSAGE:
+	case SHOW_MESSAGE_RAW:
+	case SHOW_MESSAGE_TEXT:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /* An OK or FAIL reply: the message, and the exit status it means. */
@@ -191,12 +260,16 @@ show_end(const struct acctlist *al, const struct parse_result *res)
 /* 1 when the reply is complete, with *rv set to the exit status */
 static int
 dispatch(struct imsg *imsg, const struct parse_result *res,
-    struct acctlist *al, int *rv)
+    struct replies *rp, int *rv)
 {
-	switch (imsg->hdr.type) {
-	case IMSG_CTL_FAIL:
+	/* a FAIL may end any reply, even one partly written out */
+	if (imsg->hdr.type == IMSG_CTL_FAIL) {
 		*rv = reply_result(imsg);
 		return 1;
+	}
+	if (is_inbox_view(res))
+		return inbox_reply(imsg, res, out, &rp->inbox, rv);
+	switch (imsg->hdr.type) {
 	case IMSG_CTL_OK:
 		if (is_show(res))
 			break;
@@ -205,12 +278,12 @@ dispatch(struct imsg *imsg, const struct parse_result *res,
 	case IMSG_CTL_ACCOUNT:
 		if (!is_show(res))
 			break;
-		account_add(al, imsg);
+		account_add(&rp->accounts, imsg);
 		return 0;
 	case IMSG_CTL_END:
 		if (!is_show(res) || imsg->datalen != 0)
 			break;
-		*rv = show_end(al, res);
+		*rv = show_end(&rp->accounts, res);
 		return 1;
 	}
 	errx(1, "unexpected reply type %u from inboxd", imsg->hdr.type);
@@ -219,10 +292,12 @@ dispatch(struct imsg *imsg, const struct parse_result *res,
 static int
 read_replies(struct imsgev *iev, const struct parse_result *res)
 {
-	struct acctlist	 al = { NULL, 0, 0 };
+	struct replies	 rp;
 	struct imsg	 imsg;
 	int		 n, done = 0, rv = 1;
 
+	memset(&rp.accounts, 0, sizeof(rp.accounts));
+	inbox_init(&rp.inbox);
 	while (!done) {
 		if ((n = imsgbuf_read(&iev->ibuf)) == -1) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -232,13 +307,14 @@ read_replies(struct imsgev *iev, const struct parse_result *res)
 		if (n == 0)
 			errx(1, "inboxd closed the connection");
 		while (!done && (n = imsg_get(&iev->ibuf, &imsg)) == 1) {
-			done = dispatch(&imsg, res, &al, &rv);
+			done = dispatch(&imsg, res, &rp, &rv);
 			imsg_free(&imsg);
 		}
 		if (n == -1)
 			err(1, "reply from inboxd");
 	}
-	free(al.v);
+	free(rp.accounts.v);
+	inbox_clear(&rp.inbox);
 	return rv;
 }
 
@@ -270,14 +346,13 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc == 0)
 		usage();
-	if ((rv = inbox_command(argc, argv, ctl_connect, sock,
-	    out == &json_output)) != -1) {
-		if (fflush(stdout) == EOF || ferror(stdout))
-			err(1, "stdout");
-		return rv;
-	}
 	if ((res = parse(argc, argv)) == NULL)
 		exit(1);
+	/* a message is no JSON value, and its bytes may not be UTF-8 */
+	if (out == &json_output && (res->action == SHOW_MESSAGE_RAW ||
+	    res->action == SHOW_MESSAGE_TEXT))
+		errx(1, "-j shows the headers of a message, not raw or text");
+	term_init();
 
 	fd = ctl_connect(sock);
 	/* imsgev_init registers an event; it is never dispatched */

@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "ctl.h"
+#include "parser.h"
 
 #ifndef __dead
 #define __dead		__attribute__((__noreturn__))
@@ -34,11 +35,18 @@
  * programs.  Strings in a reply come from the daemon, which passes on
  * text from mail servers: both presentations escape them.
  */
+struct msglist;
+
 struct output {
 	void	(*accounts)(const struct ctl_account *, size_t);
 	void	(*account)(const struct ctl_account *);
 	/* an OK (1) or FAIL (0) reply, or a failure found by inboxctl */
 	void	(*result)(int, const char *);
+	/* show inbox: the request, the rows, the total matching */
+	void	(*inbox)(const struct parse_result *, const struct msglist *,
+		    uint64_t);
+	/* show message headers */
+	void	(*message)(const struct ctl_msgrow *);
 };
 
 extern const struct output	text_output;
@@ -74,8 +82,53 @@ void	 json_null(struct json *);
 void	 json_time(struct json *, uint64_t);
 void	 json_finish(struct json *);
 
-/* inbox.c */
-int	 inbox_command(int, char *[], int (*)(const char *), const char *,
-	    int);
+/*
+ * inbox.c: the replies to show inbox and show message.  The rows of an
+ * inbox are kept as they came, a few hundred bytes each, and decoded
+ * again to be shown: a struct ctl_msgrow takes 7 KB, a page up to
+ * INBOX_MAXLIMIT of them.
+ */
+struct msglist {
+	struct imsg	*v;
+	size_t		 n;
+	size_t		 size;
+	uint64_t	 maxid;		/* the widest id, for the table */
+};
+
+struct term_stream {
+	FILE		*fp;
+	unsigned char	 held[4];	/* unfinished character, CR, NUL */
+	size_t		 nheld;
+};
+
+struct inbox_state {
+	struct msglist		 rows;
+	struct term_stream	 ts;
+	int			 tty;	/* escape DATA for a terminal */
+};
+
+void	 inbox_init(struct inbox_state *);
+void	 inbox_clear(struct inbox_state *);
+/* 1 when the reply is complete, with *rv set to the exit status */
+int	 inbox_reply(struct imsg *, const struct parse_result *,
+	    const struct output *, struct inbox_state *, int *);
+int	 msglist_row(const struct msglist *, size_t, struct ctl_msgrow *);
+
+/* term.c: see there */
+#define TERM_MAXWIDTH	10000
+
+void	 term_init(void);
+int	 term_width(void);
+size_t	 utf8_len(const unsigned char *, size_t);
+/*
+ * src escaped into dst, cut to maxcols columns (no limit if -1) or to
+ * what dst holds, between characters and escapes, never inside one.
+ * Returns the columns used.
+ */
+int	 term_vis(char *, size_t, const char *, int);
+/* a stream of text for a terminal: newlines, tabs and CR LF pass */
+void	 term_stream_init(struct term_stream *, FILE *);
+void	 term_stream_write(struct term_stream *, const void *, size_t);
+void	 term_stream_end(struct term_stream *);
 
 #endif /* INBOXCTL_H */

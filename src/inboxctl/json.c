@@ -27,8 +27,8 @@
 
 #include "inboxctl.h"
 
-static size_t	 utf8_len(const unsigned char *, size_t);
 static void	 json_char(FILE *, unsigned char);
+static int	 is_bidi(const unsigned char *, size_t);
 static void	 json_quote(FILE *, const char *);
 static void	 json_sep(struct json *);
 
@@ -95,44 +95,6 @@ json_array_close(struct json *j)
 	json_close(j, ']');
 }
 
-/*
- * The length of the valid UTF-8 sequence at p, or 0.  Overlong forms,
- * surrogates and code points above U+10FFFF are not valid (RFC 3629).
- */
-static size_t
-utf8_len(const unsigned char *p, size_t left)
-{
-	unsigned char	 lo = 0x80, hi = 0xbf;
-	size_t		 i, n;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] < 0xc2)
-		return 0;
-	if (p[0] < 0xe0)
-		n = 2;
-	else if (p[0] < 0xf0) {
-		n = 3;
-		if (p[0] == 0xe0)
-			lo = 0xa0;
-		else if (p[0] == 0xed)
-			hi = 0x9f;
-	} else if (p[0] < 0xf5) {
-		n = 4;
-		if (p[0] == 0xf0)
-			lo = 0x90;
-		else if (p[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (left < n || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 static void
 json_char(FILE *fp, unsigned char c)
 {
@@ -166,6 +128,19 @@ json_char(FILE *fp, unsigned char c)
 		putc(c, fp);
 }
 
+/*
+ * U+202A to U+202E and U+2066 to U+2069, which reorder the text after
+ * them on a terminal: E2 80 AA-AE, E2 81 A6-A9.
+ */
+static int
+is_bidi(const unsigned char *p, size_t n)
+{
+	if (n != 3 || p[0] != 0xe2)
+		return 0;
+	return (p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
+	    (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9);
+}
+
 static void
 json_quote(FILE *fp, const char *s)
 {
@@ -183,6 +158,9 @@ json_quote(FILE *fp, const char *s)
 		else if (p[i] == 0xc2 && p[i + 1] < 0xa0)
 			/* C1 controls: some terminals obey U+009B as CSI */
 			fprintf(fp, "\\u%04X", p[i + 1]);
+		else if (is_bidi(p + i, n))
+			fprintf(fp, "\\u20%02X", (p[i + 1] & 0x03) << 6 |
+			    (p[i + 2] & 0x3f));
 		else
 			fwrite(p + i, 1, n, fp);
 	}
@@ -336,6 +314,65 @@ json_one_account(const struct ctl_account *a)
 	json_finish(&j);
 }
 
+/* Every field of a message record, named as in struct ctl_msgrow. */
+static void
+json_msgrow(struct json *j, const struct ctl_msgrow *r)
+{
+	json_object_open(j);
+	kv_uint(j, "id", r->id);
+	kv_string(j, "account", r->account);
+	kv_time(j, "received", r->received);
+	kv_time(j, "date", r->date);
+	kv_string(j, "date_sent", r->date_sent);
+	kv_string(j, "from_name", r->from_name);
+	kv_string(j, "from_addr", r->from_addr);
+	kv_string(j, "to", r->to);
+	kv_string(j, "cc", r->cc);
+	kv_string(j, "subject", r->subject);
+	kv_string(j, "message_id", r->message_id);
+	kv_string(j, "in_reply_to", r->in_reply_to);
+	kv_uint(j, "size", r->size);
+	kv_bool(j, "seen", r->seen != 0);
+	kv_bool(j, "attachments", r->attachments != 0);
+	kv_bool(j, "malformed", r->malformed != 0);
+	json_object_close(j);
+}
+
+static void
+json_inbox(const struct parse_result *res, const struct msglist *l,
+    uint64_t total)
+{
+	struct ctl_msgrow	 r;
+	struct json		 j;
+	size_t			 i;
+
+	json_init(&j, stdout);
+	json_object_open(&j);
+	kv_string(&j, "account", res->name);
+	kv_uint(&j, "total", total);
+	kv_uint(&j, "offset", res->offset);
+	json_key(&j, "messages");
+	json_array_open(&j);
+	for (i = 0; i < l->n; i++) {
+		if (msglist_row(l, i, &r) == -1)
+			errx(1, "malformed message record from inboxd");
+		json_msgrow(&j, &r);
+	}
+	json_array_close(&j);
+	json_object_close(&j);
+	json_finish(&j);
+}
+
+static void
+json_message(const struct ctl_msgrow *r)
+{
+	struct json	 j;
+
+	json_init(&j, stdout);
+	json_msgrow(&j, r);
+	json_finish(&j);
+}
+
 static void
 json_result(int ok, const char *msg)
 {
@@ -352,5 +389,7 @@ json_result(int ok, const char *msg)
 const struct output json_output = {
 	json_accounts,
 	json_one_account,
-	json_result
+	json_result,
+	json_inbox,
+	json_message
 };

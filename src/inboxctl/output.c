@@ -16,7 +16,10 @@
 
 /*
  * Text output, for an operator at a terminal.  Every string in a reply
- * is escaped with vis_str() first: error texts come from mail servers.
+ * is escaped first: error texts come from mail servers, names and
+ * subjects from anyone who sends mail.  Account records go through
+ * vis_str(); the inbox view through term_vis(), which lets printable
+ * UTF-8 pass in a UTF-8 locale and cuts to the terminal's width.
  */
 
 #include <err.h>
@@ -32,6 +35,16 @@
 
 /* strvis writes up to four bytes for each byte of its input */
 #define VISLEN(n)	((n) * 4)
+
+/*
+ * The columns of show inbox: id, flags, date, from, size and subject,
+ * last, so that it takes the rest of the line and needs no padding.
+ */
+#define FLAGS_W		3
+#define DATE_W		16	/* YYYY-MM-DD HH:MM */
+#define FROM_W		20
+#define SIZE_W		5	/* 1023, 9.9K, 1023M */
+#define SUBJECT_MINW	10
 
 static void	 field(const char *, const char *, ...)
 		    __attribute__((__format__(printf, 2, 3)));
@@ -208,6 +221,171 @@ text_accounts(const struct ctl_account *a, size_t n)
 	}
 }
 
+/* 1.2K, 34K, 5.6M: one decimal below ten, as ls -h does */
+static const char *
+fmt_human(char *buf, size_t size, uint64_t n)
+{
+	const char	*units = "KMGT";
+	uint64_t	 unit = 1024, tenths, whole;
+	int		 i;
+
+	if (n < 1024) {
+		(void)snprintf(buf, size, "%llu", (unsigned long long)n);
+		return buf;
+	}
+	for (i = 0; ; i++, unit *= 1024) {
+		/* rounded, and without n * 10 overflowing */
+		tenths = n / unit * 10 + (n % unit * 10 + unit / 2) / unit;
+		if (tenths < 100) {
+			(void)snprintf(buf, size, "%llu.%llu%c",
+			    (unsigned long long)(tenths / 10),
+			    (unsigned long long)(tenths % 10), units[i]);
+			break;
+		}
+		whole = n / unit + (n % unit >= unit / 2);
+		if (whole < 1024 || i == 3) {
+			(void)snprintf(buf, size, "%llu%c",
+			    (unsigned long long)whole, units[i]);
+			break;
+		}
+	}
+	return buf;
+}
+
+/* local time without seconds or zone, to fit a column */
+static const char *
+fmt_date(char *buf, size_t size, uint64_t t)
+{
+	struct tm	 tm;
+	time_t		 tt = (time_t)t;
+
+	if (t == 0 || tt < 0 || (uint64_t)tt != t ||
+	    localtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, size, "%Y-%m-%d %H:%M", &tm) == 0)
+		(void)strlcpy(buf, "-", size);
+	return buf;
+}
+
+static int
+id_width(uint64_t maxid)
+{
+	int	 w = 1;
+
+	while (maxid >= 10) {
+		maxid /= 10;
+		w++;
+	}
+	return w < 2 ? 2 : w;
+}
+
+static void
+inbox_line(const struct ctl_msgrow *r, int idw, int subjw)
+{
+	char	 from[VISLEN(sizeof(r->from_name))];
+	char	 subject[VISLEN(sizeof(r->subject))];
+	char	 date[32], size[16];
+	size_t	 n;
+	int	 w;
+
+	w = term_vis(from, sizeof(from), r->from_name[0] != '\0' ?
+	    r->from_name : r->from_addr, FROM_W);
+	/* the Date: header when it could be read, else when it came */
+	(void)fmt_date(date, sizeof(date), r->date != 0 ? r->date :
+	    r->received);
+	printf("%*llu %c%c%c %-*s %s%*s %*s", idw, (unsigned long long)r->id,
+	    r->seen ? ' ' : '*', r->attachments ? '@' : ' ',
+	    r->malformed ? '!' : ' ', DATE_W, date, from, FROM_W - w, "",
+	    SIZE_W, fmt_human(size, sizeof(size), r->size));
+	(void)term_vis(subject, sizeof(subject), r->subject, subjw);
+	/* a cut may end in a space */
+	n = strlen(subject);
+	while (n > 0 && subject[n - 1] == ' ')
+		subject[--n] = '\0';
+	if (n > 0)
+		printf(" %s", subject);
+	putchar('\n');
+}
+
+static void
+text_inbox(const struct parse_result *res, const struct msglist *l,
+    uint64_t total)
+{
+	struct ctl_msgrow	 r;
+	size_t			 i;
+	int			 idw, subjw;
+
+	idw = id_width(l->maxid);
+	subjw = term_width() - (idw + 1 + FLAGS_W + 1 + DATE_W + 1 + FROM_W +
+	    1 + SIZE_W + 1);
+	if (subjw < SUBJECT_MINW)
+		subjw = SUBJECT_MINW;
+	printf("%*s %*s %-*s %-*s %*s %s\n", idw, "ID", FLAGS_W, "",
+	    DATE_W, "DATE", FROM_W, "FROM", SIZE_W, "SIZE", "SUBJECT");
+	for (i = 0; i < l->n; i++) {
+		if (msglist_row(l, i, &r) == -1)
+			errx(1, "malformed message record from inboxd");
+		inbox_line(&r, idw, subjw);
+	}
+	printf("%zu of %llu messages (offset %llu)\n", l->n,
+	    (unsigned long long)total, (unsigned long long)res->offset);
+}
+
+static void
+msg_field(const char *label, const char *value)
+{
+	char	 buf[VISLEN(sizeof(((struct ctl_msgrow *)NULL)->to))];
+
+	if (value[0] == '\0') {
+		printf("%-12s -\n", label);
+		return;
+	}
+	(void)term_vis(buf, sizeof(buf), value, -1);
+	printf("%-12s %s\n", label, buf);
+}
+
+static void
+msg_from(const struct ctl_msgrow *r)
+{
+	char	 name[VISLEN(sizeof(r->from_name))];
+	char	 addr[VISLEN(sizeof(r->from_addr))];
+
+	if (r->from_name[0] == '\0' || r->from_addr[0] == '\0') {
+		msg_field("From:", r->from_name[0] != '\0' ? r->from_name :
+		    r->from_addr);
+		return;
+	}
+	(void)term_vis(name, sizeof(name), r->from_name, -1);
+	(void)term_vis(addr, sizeof(addr), r->from_addr, -1);
+	printf("%-12s %s <%s>\n", "From:", name, addr);
+}
+
+static void
+text_message(const struct ctl_msgrow *r)
+{
+	char	 buf[128], size[16], name[VISLEN(CTL_NAME_LEN)];
+
+	(void)term_vis(name, sizeof(name), r->account, -1);
+	printf("%-12s %llu in %s\n", "Message:", (unsigned long long)r->id,
+	    name);
+	msg_from(r);
+	msg_field("To:", r->to);
+	msg_field("Cc:", r->cc);
+	/* as written; the store could not read it if date is 0 */
+	msg_field("Date:", r->date_sent[0] != '\0' || r->date == 0 ?
+	    r->date_sent : fmt_time(buf, sizeof(buf), r->date));
+	msg_field("Subject:", r->subject);
+	msg_field("Message-ID:", r->message_id);
+	msg_field("In-Reply-To:", r->in_reply_to);
+	printf("%-12s %llu bytes (%s)\n", "Size:",
+	    (unsigned long long)r->size, fmt_human(size, sizeof(size),
+	    r->size));
+	printf("%-12s %s\n", "Received:", fmt_time(buf, sizeof(buf),
+	    r->received));
+	printf("%-12s %s%s%s\n", "Flags:", r->seen ? "read" : "unread",
+	    r->attachments ? ", attachments" : "",
+	    r->malformed ? ", malformed header" : "");
+}
+
 static void
 text_result(int ok, const char *msg)
 {
@@ -223,5 +401,7 @@ text_result(int ok, const char *msg)
 const struct output text_output = {
 	text_accounts,
 	text_account,
-	text_result
+	text_result,
+	text_inbox,
+	text_message
 };

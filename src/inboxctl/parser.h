@@ -17,7 +17,15 @@
 #ifndef INBOXCTL_PARSER_H
 #define INBOXCTL_PARSER_H
 
+#include <stdint.h>
+#include <time.h>
+
 #include "ctl.h"
+
+#define INBOX_LIMIT	50	/* messages listed when no limit is given */
+#define INBOX_MAXLIMIT	10000	/* the most the store lists at once */
+/* the from and subject filters, as long as the store reads them */
+#define FILTER_LEN	256
 
 enum actions {
 	NONE,
@@ -28,12 +36,38 @@ enum actions {
 	ACCOUNT_ENABLE,
 	ACCOUNT_DISABLE,
 	LOG_VERBOSE,
-	LOG_BRIEF
+	LOG_BRIEF,
+	SHOW_INBOX,
+	SHOW_MESSAGE,		/* the header summary */
+	SHOW_MESSAGE_RAW,
+	SHOW_MESSAGE_TEXT,
+	MARK_READ,
+	MARK_UNREAD
+};
+
+/* the arguments after a keyword, each given at most once */
+enum argument {
+	ARG_ID,
+	ARG_LIMIT,
+	ARG_OFFSET,
+	ARG_UNREAD,
+	ARG_FROM,
+	ARG_SUBJECT,
+	ARG_SINCE,
+	ARG_MAX
 };
 
 struct parse_result {
 	enum actions	 action;
 	char		 name[CTL_NAME_LEN]; /* account, "" for all */
+	uint64_t	 id;		/* message */
+	uint64_t	 limit;		/* INBOX_LIMIT unless given */
+	uint64_t	 offset;
+	uint32_t	 unread;
+	char		 from[FILTER_LEN];	/* "" for any */
+	char		 subject[FILTER_LEN];	/* "" for any */
+	uint64_t	 since;		/* seconds since the epoch, 0 for any */
+	unsigned int	 given;		/* 1 << enum argument */
 };
 
 /*
@@ -42,5 +76,13 @@ struct parse_result {
  * NULL.  The result is static: a later call overwrites it.
  */
 struct parse_result	*parse(int, char *[]);
+
+/*
+ * A date for "since" as seconds since the epoch: YYYY-MM-DD (midnight),
+ * YYYY-MM-DDTHH:MM[:SS][Z], both UTC, or Nd or Nh before now.  0 on
+ * success, -1 with *errstr set if s is none of these.
+ */
+int			 parse_date(const char *, time_t, uint64_t *,
+			    const char **);
 
 #endif /* INBOXCTL_PARSER_H */

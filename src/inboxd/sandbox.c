@@ -33,6 +33,37 @@
 #include "log.h"
 #include "priv.h"
 
+/*
+ * AddressSanitizer builds (make check-asan) only: gcc says so with
+ * __SANITIZE_ADDRESS__, clang with __has_feature, which gcc 12 lacks.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANDBOX_ASAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANDBOX_ASAN	1
+#endif
+#endif
+
+#ifdef SANDBOX_ASAN
+#include <sys/ioctl.h>
+
+#include <sanitizer/common_interface_defs.h>
+
+/*
+ * The sanitizer runtime cannot open files once the child is jailed: have
+ * it read /proc/self/maps now, for stack traces, and open its report
+ * file now if ASAN_OPTIONS names one (log_path).  Otherwise reports go
+ * to stderr, the parent's.
+ */
+static void
+sandbox_asan(void)
+{
+	__sanitizer_sandbox_on_notify(NULL);
+	(void)__sanitizer_get_report_path();
+}
+#endif
+
 const char *
 role_name(enum role r)
 {
@@ -67,6 +98,9 @@ limit(int resource, rlim_t value)
 void
 sandbox_enter(const struct childenv *env)
 {
+#ifdef SANDBOX_ASAN
+	sandbox_asan();
+#endif
 	if (chroot(env->root) == -1)
 		fatal("chroot %s", env->root);
 	if (chdir("/") == -1)
@@ -86,8 +120,11 @@ sandbox_enter(const struct childenv *env)
 		fatal("PR_SET_DUMPABLE");
 	limit(RLIMIT_CORE, 0);
 	limit(RLIMIT_NPROC, 0);
+#ifndef SANDBOX_ASAN
+	/* a sanitizer report must be able to reach a log file */
 	if (env->role != ROLE_STORE)
 		limit(RLIMIT_FSIZE, 0);
+#endif
 	if (env->role == ROLE_FETCH)
 		limit(RLIMIT_NOFILE, 16);
 }
@@ -151,6 +188,36 @@ allow(scmp_filter_ctx ctx, const int *list, size_t n)
 			fatalx("seccomp_rule_add %d", list[i]);
 }
 
+#ifdef SANDBOX_ASAN
+/* what the runtime calls in a jailed child while it reports an error */
+static const int sc_asan[] = {
+	SCMP_SYS(sigaltstack),
+};
+
+/* and what it may try but need not have: it is told no, not killed */
+static const int sc_asan_fail[] = {
+	SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(readlink), SCMP_SYS(readlinkat),
+};
+
+static void
+allow_asan(scmp_filter_ctx ctx, enum role role)
+{
+	size_t	 i;
+
+	allow(ctx, sc_asan, sizeof(sc_asan) / sizeof(sc_asan[0]));
+	/* isatty(3) on the report's descriptor, to choose colours */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, TCGETS)) != 0)
+		fatalx("seccomp_rule_add ioctl");
+	if (role == ROLE_STORE)
+		return;		/* it may open files in its jail */
+	for (i = 0; i < sizeof(sc_asan_fail) / sizeof(sc_asan_fail[0]); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+		    sc_asan_fail[i], 0) != 0)
+			fatalx("seccomp_rule_add %d", sc_asan_fail[i]);
+}
+#endif
+
 #ifdef INBOXD_TEST_HOOKS
 /*
  * Built only into the regress binary (inboxd-regress): on SIGUSR1 or
@@ -203,6 +270,9 @@ sandbox_filter(enum role role)
 		    sizeof(sc_control) / sizeof(sc_control[0]));
 	if (role == ROLE_STORE)
 		allow(ctx, sc_store, sizeof(sc_store) / sizeof(sc_store[0]));
+#ifdef SANDBOX_ASAN
+	allow_asan(ctx, role);
+#endif
 #ifdef INBOXD_TEST_HOOKS
 	test_hooks();
 #endif

@@ -283,7 +283,7 @@ ctl_inbox(struct imsg *imsg)
 	(void)m_close(&control, b);
 }
 
-static void
+static int
 ctl_data(uint32_t peerid, const unsigned char *p, size_t len)
 {
 	size_t	 n;
@@ -292,10 +292,11 @@ ctl_data(uint32_t peerid, const unsigned char *p, size_t len)
 		n = len > FETCH_CHUNK_CTL ? FETCH_CHUNK_CTL : len;
 		if (imsgev_compose(&control, IMSG_CTL_DATA, peerid, -1, p, n) ==
 		    -1)
-			return;
+			return -1;
 		p += n;
 		len -= n;
 	}
+	return 0;
 }
 
 static void
@@ -325,21 +326,27 @@ ctl_message(struct imsg *imsg)
 		return;
 	}
 	if (part == CTL_PART_RAW)
-		ctl_data(peerid, raw, len);
+		r = ctl_data(peerid, raw, len);
 	else if (part == CTL_PART_TEXT) {
 		r = mime_text(raw, len, &text, &tlen);
 		free(raw);
+		raw = NULL;
 		if (r != 1) {
 			ctl_fail(peerid, r == 0 ? "no text/plain part" :
 			    "out of memory");
 			return;
 		}
-		ctl_data(peerid, (unsigned char *)text, tlen);
+		r = ctl_data(peerid, (unsigned char *)text, tlen);
 		free(text);
-		raw = NULL;
-	}
+	} else
+		r = 0;
 	free(raw);
-	(void)imsgev_compose(&control, IMSG_CTL_END, peerid, -1, NULL, 0);
+	/* a message cut short must not look complete */
+	if (r == -1)
+		ctl_fail(peerid, "message could not be sent whole");
+	else
+		(void)imsgev_compose(&control, IMSG_CTL_END, peerid, -1,
+		    NULL, 0);
 }
 
 static void
