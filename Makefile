@@ -3,6 +3,10 @@
 #	make		build src/inboxd/inboxd and src/inboxctl/inboxctl
 #	make check	install missing packages (as root), build, run the tests
 #	make demo	install missing packages, build, fetch a local demo mailbox
+#	make bench	benchmarks against other fetchers (bench/README)
+#	make fuzz	run each libFuzzer target for FUZZ_SECONDS (default 30)
+#	make check-asan	the tests against a build with AddressSanitizer and
+#			UBSan, then build normally again
 #	make install	PREFIX (default /usr/local) and DESTDIR are honoured
 
 PREFIX?=	/usr/local
@@ -29,8 +33,31 @@ check: deps
 	@$(MAKE) regress
 	@sh regress/run-kyua
 
+FUZZ_SECONDS?=	30
+
+fuzz:
+	@$(MAKE) -C regress/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+# gcc's flow analysis warns falsely about instrumented code: the normal
+# build is the one that keeps warnings out
+SANITIZE=	-fsanitize=address,undefined -fno-omit-frame-pointer
+ASAN_FLAGS=	EXTRA_CFLAGS="$(SANITIZE) -Wno-error" \
+		EXTRA_LDFLAGS="$(SANITIZE)"
+
+check-asan: deps
+	@$(MAKE) clean
+	@$(MAKE) regress $(ASAN_FLAGS)
+	@INBOXD_ASAN=1 sh regress/run-kyua $(ASAN_TESTS); rc=$$?; \
+	    $(MAKE) -s clean >/dev/null && $(MAKE) -s regress >/dev/null || \
+	    rc=1; exit $$rc
+
 demo: deps all
 	@sh etc/demo.sh
+
+# inboxd beside fetchmail, fdm, getmail6 and mbsync, and with many
+# accounts; as root, bounded, about 15 minutes (bench/README)
+bench: deps all
+	@bash bench/run.sh
 
 # cross references are checked against a private database of our pages
 lint:
@@ -64,4 +91,4 @@ clean:
 	@for d in $(PROGDIRS) $(REGRESSDIRS); do \
 	    [ -f $$d/Makefile ] && $(MAKE) -C $$d clean; done; true
 
-.PHONY: all deps regress check demo lint install clean
+.PHONY: all deps regress check fuzz check-asan demo bench lint install clean
