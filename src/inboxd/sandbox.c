@@ -48,7 +48,21 @@
 #ifdef SANDBOX_ASAN
 #include <sys/ioctl.h>
 
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
+
+/*
+ * The defaults of this build; ASAN_OPTIONS may override them, at its
+ * peril.  No symbolizer in the process: inside the jail it could not
+ * open the executable (symbolize offline: addr2line -f -e inboxd
+ * OFFSET).  No LeakSanitizer: it needs ptrace, which a jailed child
+ * (no new privileges, not dumpable) cannot allow.
+ */
+const char *
+__asan_default_options(void)
+{
+	return "detect_leaks=0:symbolize=0";
+}
 
 /*
  * The sanitizer runtime cannot open files once the child is jailed: have
@@ -194,9 +208,14 @@ static const int sc_asan[] = {
 	SCMP_SYS(sigaltstack),
 };
 
-/* and what it may try but need not have: it is told no, not killed */
+/*
+ * And what it tries but can do without (/proc/self/maps was read before
+ * the jail): it is told no, not killed.  The runtime makes these raw
+ * calls itself; glibc's open(3) and readlink(3) use openat and
+ * readlinkat, which stay forbidden.
+ */
 static const int sc_asan_fail[] = {
-	SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(readlink), SCMP_SYS(readlinkat),
+	SCMP_SYS(open), SCMP_SYS(readlink),
 };
 
 static void
@@ -207,7 +226,7 @@ allow_asan(scmp_filter_ctx ctx, enum role role)
 	allow(ctx, sc_asan, sizeof(sc_asan) / sizeof(sc_asan[0]));
 	/* isatty(3) on the report's descriptor, to choose colours */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, TCGETS)) != 0)
+	    SCMP_A1(SCMP_CMP_EQ, TCGETS, 0)) != 0)
 		fatalx("seccomp_rule_add ioctl");
 	if (role == ROLE_STORE)
 		return;		/* it may open files in its jail */
