@@ -590,11 +590,13 @@ def cmd_report(a):
                     continue
                 vs = ("%.2fx" % (s["wall"] / ixd["wall"])
                       if ixd and k[2] != "inboxd" else "")
-                print("%-4s %-15s %-5s %9.3f %8.0f %8.1f %9s %7.2f %6s %9s" %
-                      (st, name, proto, s["wall"], s["msgs"] / s["wall"],
-                       s["bytes"] / s["wall"] / 1e6, mib(s["rss"]),
-                       s["cpu"], "%d%s" % (s["n"], "+%dF" % s["failed"]
-                                            if s["failed"] else ""), vs))
+                print(("%-4s %-15s %-5s %9.3f %8.0f %8.1f %9s %7.2f %6s "
+                       "%9s" % (st, name, proto, s["wall"],
+                                s["msgs"] / s["wall"],
+                                s["bytes"] / s["wall"] / 1e6, mib(s["rss"]),
+                                s["cpu"], "%d%s" % (
+                                    s["n"], "+%dF" % s["failed"]
+                                    if s["failed"] else ""), vs)).rstrip())
                 if k[2] == "inboxd" and k[3] == "warm":
                     h, c = s["hwm"], s["cpus"]
                     print("%31s peak RSS MiB: fetch %s (own %s), store %s, "
