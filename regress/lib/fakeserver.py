@@ -376,8 +376,11 @@ class Conn:
                 continue
 
     def garbage(self):
+        # a line of random bytes, ended: without the end a client rightly
+        # waits for more (the stall tests cover that)
         data = bytearray(os.urandom(GARBAGE_LEN))
         data[0] |= 0x80
+        data[-2:] = b"\r\n"
         self.event("GARBAGE %d bytes" % len(data))
         self.send(bytes(data))
         self.silent()

@@ -90,7 +90,7 @@ _fake_alive()
 #
 fake_start()
 {
-	local d proto n
+	local d proto n pid
 
 	d=$(_fake_dir "$1") || return 1
 	proto=${2:-}
@@ -112,13 +112,19 @@ fake_start()
 	    --port 0 --maildir "$d/fakemail" \
 	    --transcript "$d/fake.transcript" --env-file "$d/fake.env" \
 	    "$@" </dev/null >>"$d/fake.log" 2>&1 &
-	echo $! >"$d/fake.pid"
+	pid=$!
+	echo "$pid" >"$d/fake.pid"
 	# The server writes fake.env once it listens: no probe connection,
-	# which would count as the first (faulty) connection.
+	# which would count as the first (faulty) connection.  Until then
+	# the PID may still be the forked shell, not yet python: only ask
+	# whether it runs.
 	n=0
 	while [ ! -s "$d/fake.env" ]; do
 		n=$((n + 1))
-		if [ "$n" -ge $((FAKE_WAIT * 20)) ] || ! _fake_alive "$d"; then
+		if [ "$n" -ge $((FAKE_WAIT * 20)) ] ||
+		    ! kill -0 "$pid" 2>/dev/null ||
+		    grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" \
+		    2>/dev/null; then
 			_fake_err "fake server did not start; fake.log:"
 			cat "$d/fake.log" >&2
 			fake_stop "$d"
