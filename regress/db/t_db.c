@@ -1610,11 +1610,51 @@ ATF_TC_BODY(big_inbox, tc)
 	db_close(db);
 }
 
+/*
+ * Commits leave the WAL alone (no automatic checkpoint, which would
+ * write every byte twice during a fetch); db_checkpoint() empties it.
+ */
+ATF_TC_WITHOUT_HEAD(checkpoint_deferred);
+ATF_TC_BODY(checkpoint_deferred, tc)
+{
+	struct db	*db;
+	struct db_msg	 m;
+	int64_t		 acc;
+	uint32_t	 uid;
+	int		 before;
+
+	db = open_db();
+	acc = account(db, "a");
+	ATF_REQUIRE_EQ(db_checkpoint(db), 0);
+	ATF_CHECK_EQ(db_wal_pages(db), 0);
+	/* about 2,000 pages: twice SQLite's default automatic bound */
+	for (uid = 1; uid <= 4; uid++) {
+		ATF_REQUIRE_EQ(db_begin(db), 0);
+		m = zero_msg(acc, uid, 2 * 1024 * 1024);
+		ATF_CHECK_EQ(insert(db, &m), 1);
+		ATF_REQUIRE_EQ(db_commit(db), 0);
+		ATF_CHECK_MSG(db_wal_pages(db) > (int)uid * 500, "%d pages after "
+		    "%u commits", db_wal_pages(db), uid);
+	}
+	before = db_wal_pages(db);
+	ATF_CHECK_MSG(before > 1000, "%d pages", before);
+	/* inside a batch it does nothing */
+	ATF_REQUIRE_EQ(db_begin(db), 0);
+	ATF_CHECK_EQ(db_checkpoint(db), 0);
+	ATF_CHECK_EQ(db_wal_pages(db), before);
+	ATF_REQUIRE_EQ(db_commit(db), 0);
+	ATF_REQUIRE_EQ(db_checkpoint(db), 0);
+	ATF_CHECK_EQ(db_wal_pages(db), 0);
+	ATF_CHECK_EQ(side_int("SELECT count(*) FROM messages"), 4);
+	db_close(db);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, open_creates_schema);
 	ATF_TP_ADD_TC(tp, reopen_keeps_data);
 	ATF_TP_ADD_TC(tp, journal_is_wal);
+	ATF_TP_ADD_TC(tp, checkpoint_deferred);
 	ATF_TP_ADD_TC(tp, foreign_keys_enforced);
 	ATF_TP_ADD_TC(tp, imap_dedupe);
 	ATF_TP_ADD_TC(tp, pop3_uidl_dedupe);

@@ -179,6 +179,7 @@ struct db {
 	sqlite3		*sql;
 	sqlite3_stmt	*st[ST_MAX];
 	int		 batch;		/* between db_begin and its end */
+	int		 walpages;	/* frames in the WAL, last commit */
 	char		 err[DB_ERR_LEN];
 };
 
@@ -290,6 +291,10 @@ static const struct {
 	{ "PRAGMA foreign_keys",	"1" },
 	{ "PRAGMA temp_store = MEMORY",	NULL },
 	{ "PRAGMA temp_store",		"2" },
+	/* the store checkpoints when idle (db_checkpoint), not per commit */
+	{ "PRAGMA wal_autocheckpoint = 0", "0" },
+	/* a WAL grown by a large fetch shrinks back once reused */
+	{ "PRAGMA journal_size_limit = 67108864", "67108864" },
 };
 
 /* hardening: no schema tricks, no double-quoted string literals */
@@ -576,6 +581,34 @@ db_in_transaction(struct db *db)
 	return db->batch || !sqlite3_get_autocommit(db->sql);
 }
 
+int
+db_wal_pages(struct db *db)
+{
+	return db->walpages;
+}
+
+/*
+ * Copy the WAL into the database file without waiting for readers
+ * (PASSIVE): only what no reader still needs.  Never inside a batch.
+ * 0, or -1 with the reason in db_error().
+ */
+int
+db_checkpoint(struct db *db)
+{
+	int	 wal = 0, done = 0, rc;
+
+	if (db->batch)
+		return 0;
+	rc = sqlite3_wal_checkpoint_v2(db->sql, NULL,
+	    SQLITE_CHECKPOINT_PASSIVE, &wal, &done);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+		db_sqlfail(db, "checkpoint");
+		return -1;
+	}
+	db->walpages = wal > done ? wal - done : 0;
+	return 0;
+}
+
 /* --- open, schema --- */
 
 /* one statement run once at open; if want is set, check its answer */
@@ -627,6 +660,16 @@ db_once_int(struct db *db, const char *sql, int64_t *v)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* after each commit: how much the WAL holds (for db_wal_pages) */
+static int
+db_wal_cb(void *arg, sqlite3 *sql, const char *name, int pages)
+{
+	struct db	*db = arg;
+
+	db->walpages = pages;
+	return SQLITE_OK;
+}
+
 static int
 db_connect(struct db *db, const char *path)
 {
@@ -659,6 +702,7 @@ db_connect(struct db *db, const char *path)
 	for (i = 0; i < sizeof(db_pragmas) / sizeof(db_pragmas[0]); i++)
 		if (db_once(db, db_pragmas[i].sql, db_pragmas[i].want) == -1)
 			return -1;
+	(void)sqlite3_wal_hook(db->sql, db_wal_cb, db);
 	return db_prepare(db, 0, ST_NCONTROL);
 }
 

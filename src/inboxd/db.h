@@ -117,6 +117,13 @@ int		 db_rollback(struct db *);	/* 0/-1; 0 if none was open */
 int		 db_in_transaction(struct db *);	/* a batch is open */
 
 /*
+ * The store checkpoints the WAL itself: when idle, or when the WAL
+ * grows past a bound (db_wal_pages() frames after the last commit).
+ */
+int		 db_wal_pages(struct db *);
+int		 db_checkpoint(struct db *);		/* 0/-1 */
+
+/*
  * 1 inserted, 0 already there (same key: idempotent), -1 error.  A
  * failed insert inside a batch leaves the rest of the batch intact.
  */

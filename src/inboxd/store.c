@@ -35,6 +35,8 @@
 #define BATCH_MSGS	512		/* commit after this many messages */
 #define BATCH_BYTES	(32 * 1024 * 1024)
 #define BATCH_MSECS	50		/* or this long after the first */
+#define CKPT_IDLE_MSECS	500		/* checkpoint after this long idle */
+#define CKPT_MAX_PAGES	16384		/* or once the WAL holds this much */
 #define MSG_LIMIT	MSG_MAXSIZE
 #define ACK_CHUNK	2000
 #define HAVE_MAX	4000		/* keys in one query */
@@ -67,9 +69,11 @@ static struct db		*db;
 static char			 dbpath[PATH_MAX];
 static size_t			 batch_msgs, batch_bytes;
 static struct event		 batch_timer;
+static struct event		 ckpt_timer;
 
 static void	 feeder_dispatch(int, short, void *);
 static void	 batch_commit(void);
+static void	 ckpt_schedule(void);
 
 static void
 store_conf(struct imsg *imsg, void *arg)
@@ -371,6 +375,7 @@ ctl_mark(struct imsg *imsg)
 		ctl_fail(peerid, r == 0 ? "no such message" : db_error(db));
 		return;
 	}
+	ckpt_schedule();
 	b = m_create(&control, IMSG_CTL_OK, peerid, -1);
 	m_add_string(b, seen ? "marked read" : "marked unread");
 	(void)m_close(&control, b);
@@ -527,6 +532,37 @@ batch_commit(void)
 			send_count(f);
 	}
 	batch_msgs = batch_bytes = 0;
+	if (ok)
+		ckpt_schedule();
+}
+
+/*
+ * Copying the WAL into the database writes every byte a second time: it
+ * waits until the fetchers are quiet, unless the WAL grows too large.
+ * Durability does not depend on it.
+ */
+static void
+ckpt_run(int fd, short event, void *arg)
+{
+	if (db_in_transaction(db))
+		return;		/* the next commit schedules it again */
+	if (db_checkpoint(db) == -1)
+		log_warnx("%s", db_error(db));
+}
+
+static void
+ckpt_schedule(void)
+{
+	struct timeval	 tv;
+
+	if (db_wal_pages(db) >= CKPT_MAX_PAGES) {
+		evtimer_del(&ckpt_timer);
+		ckpt_run(-1, 0, NULL);
+		return;
+	}
+	tv.tv_sec = CKPT_IDLE_MSECS / 1000;
+	tv.tv_usec = (CKPT_IDLE_MSECS % 1000) * 1000;
+	evtimer_add(&ckpt_timer, &tv);	/* restarts a pending one */
 }
 
 static void
@@ -894,6 +930,7 @@ store_main(const struct childenv *cenv)
 		fatalx("database %s: %s", dbpath, err);
 	sandbox_filter(ROLE_STORE);
 	evtimer_set(&batch_timer, batch_timer_cb, NULL);
+	evtimer_set(&ckpt_timer, ckpt_run, NULL);
 	parent_dispatch_store(PARENT_FD, 0, NULL);
 	event_dispatch();
 	fatalx("event loop ended");
