@@ -490,7 +490,8 @@ imap_have(struct fetch *f)
 	struct ibuf	*b;
 	size_t		 i, j, n;
 
-	qsort(im->list, im->nlist, sizeof(*im->list), entrycmp);
+	if (im->nlist > 0)	/* qsort(NULL, 0) is undefined */
+		qsort(im->list, im->nlist, sizeof(*im->list), entrycmp);
 	im->haves = 0;
 	im->st = I_HAVEWAIT;
 	for (i = 0; i < im->nlist; i += n) {
