@@ -902,9 +902,13 @@ db_migrate(struct db *db)
 }
 
 /*
- * Check the digest once at open: it also makes OpenSSL load what it
- * needs now, before the store's system call filter is installed.
+ * The digest and a context for it are looked up once, at open, and the
+ * digest checked: OpenSSL loads what it needs before the store's system
+ * call filter is installed, and a message costs no lookup or allocation.
  */
+static EVP_MD		*sha256_md;
+static EVP_MD_CTX	*sha256_ctx;
+
 static int
 db_sha256(const void *p, size_t n, char *hex)
 {
@@ -912,7 +916,9 @@ db_sha256(const void *p, size_t n, char *hex)
 	unsigned char		 md[EVP_MAX_MD_SIZE];
 	unsigned int		 mdlen, i;
 
-	if (EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	if (EVP_DigestInit_ex2(sha256_ctx, sha256_md, NULL) != 1 ||
+	    EVP_DigestUpdate(sha256_ctx, p, n) != 1 ||
+	    EVP_DigestFinal_ex(sha256_ctx, md, &mdlen) != 1 ||
 	    mdlen != SHA256_LEN)
 		return -1;
 	for (i = 0; i < mdlen; i++) {
@@ -930,6 +936,15 @@ db_sha256_check(struct db *db)
 				    "27ae41e4649b934ca495991b7852b855";
 	char			 hex[SHA256_HEX];
 
+	if (sha256_md == NULL &&
+	    (sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL) {
+		db_fail(db, "sha256 not available");
+		return -1;
+	}
+	if (sha256_ctx == NULL && (sha256_ctx = EVP_MD_CTX_new()) == NULL) {
+		db_fail(db, "sha256 context: out of memory");
+		return -1;
+	}
 	if (db_sha256("", 0, hex) == -1 || strcmp(hex, empty) != 0) {
 		db_fail(db, "sha256 self-test failed");
 		return -1;
