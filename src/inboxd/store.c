@@ -74,6 +74,7 @@ static struct event		 ckpt_timer;
 static void	 feeder_dispatch(int, short, void *);
 static void	 batch_commit(void);
 static void	 ckpt_schedule(void);
+static void	 audit_flush(int);
 
 static void
 store_conf(struct imsg *imsg, void *arg)
@@ -526,6 +527,7 @@ batch_commit(void)
 		log_warnx("commit failed: %s", db_error(db));
 		(void)db_rollback(db);
 	}
+	audit_flush(ok);
 	TAILQ_FOREACH(f, &feeders, entry) {
 		send_acks(f, ok, ok ? "" : "database commit failed");
 		if (ok && f->dirty)
@@ -641,23 +643,57 @@ msg_data(struct feeder *f, struct imsg *imsg)
 	return 0;
 }
 
-/* one audit line per new message; its Message-ID came from the sender */
+/*
+ * One audit line per new message, said once its batch is committed: the
+ * trail never claims a message a failed commit lost.  Kept as
+ * NUL-terminated lines until then.
+ */
+static char	*audit_buf;
+static size_t	 audit_len, audit_cap;
+
 static void
 audit_stored(struct feeder *f, const struct db_msg *dm)
 {
-	char	 msgid[DB_MSGID_LEN + 1], vis[256];
+	char	 msgid[DB_MSGID_LEN + 1], vis[256], line[1024], *p;
+	size_t	 n, ncap;
+	int	 r;
 
 	if (db_message_id(dm->raw, dm->len, msgid, sizeof(msgid)) != 1)
 		(void)strlcpy(msgid, "-", sizeof(msgid));
 	vis_str(vis, sizeof(vis), msgid);
 	if (dm->uidl != NULL)
-		log_audit("stored", "account=%s uidl=%s size=%zu "
+		r = snprintf(line, sizeof(line), "account=%s uidl=%s size=%zu "
 		    "message-id=\"%s\"", f->name, dm->uidl, dm->len, vis);
 	else
-		log_audit("stored", "account=%s mailbox=\"%s\" "
+		r = snprintf(line, sizeof(line), "account=%s mailbox=\"%s\" "
 		    "uidvalidity=%u uid=%u size=%zu message-id=\"%s\"",
 		    f->name, dm->mailbox != NULL ? dm->mailbox : "",
 		    dm->uidvalidity, dm->uid, dm->len, vis);
+	if (r < 0)
+		return;
+	n = strlen(line) + 1;
+	if (audit_len + n > audit_cap) {
+		ncap = audit_cap ? audit_cap : 16384;
+		while (ncap < audit_len + n)
+			ncap *= 2;
+		if ((p = realloc(audit_buf, ncap)) == NULL)
+			fatal("audit");
+		audit_buf = p;
+		audit_cap = ncap;
+	}
+	memcpy(audit_buf + audit_len, line, n);
+	audit_len += n;
+}
+
+/* the batch is committed (ok) or lost: say or drop its lines */
+static void
+audit_flush(int ok)
+{
+	size_t	 i;
+
+	for (i = 0; ok && i < audit_len; i += strlen(audit_buf + i) + 1)
+		log_audit("stored", "%s", audit_buf + i);
+	audit_len = 0;
 }
 
 static int
