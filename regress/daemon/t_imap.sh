@@ -341,6 +341,62 @@ max_size_cleanup() {
 	imap_cleanup
 }
 
+atf_test_case poll_cost cleanup
+poll_cost_head() {
+	atf_set "descr" "keep: a check with nothing new fetches no body; " \
+	    "a lost sync mark lists instead of fetching everything again"
+	atf_set "require.user" "root"
+}
+# bytes Dovecot sent in IMAP session N (1-based), from its logout line
+imap_out() {
+	grep 'imap(alice).*Logged out' dovecot.log |
+	    sed -n "${1}s/.* out=\([0-9]*\).*/\1/p"
+}
+# wait until Dovecot logged N IMAP sessions out
+imap_sessions_wait() {
+	atf_check -s exit:0 "$IXD" ixd_wait 10 eval "[ \$(grep -c \
+	    'imap(alice).*Logged out' $PWD/dovecot.log) -eq $1 ]"
+}
+poll_cost_body() {
+	imap_setup
+	deliver_many "$PWD" alice 10 40000
+	ixd_account "$PWD" box imap "$IMAPS_PORT" 'credential "alice"' \
+	    "tls ca \"$PWD/ca.pem\"" keep 'check manual'
+	ixd_start "$PWD"
+	atf_check -s exit:0 -o ignore "$IXD" ixd_ctl "$PWD" check box
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 10
+	imap_sessions_wait 1
+	[ "$(imap_out 1)" -gt 400000 ] || atf_fail "session 1: $(imap_out 1)"
+	# nothing new: not one body crosses the wire
+	atf_check -s exit:0 -o ignore "$IXD" ixd_ctl "$PWD" check box
+	imap_sessions_wait 2
+	[ "$(imap_out 2)" -lt 8000 ] || atf_fail "session 2: $(imap_out 2)"
+	# two new ones: only they are sent
+	deliver_many "$PWD" alice 2 40000
+	atf_check -s exit:0 -o ignore "$IXD" ixd_ctl "$PWD" check box
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 12
+	imap_sessions_wait 3
+	[ "$(imap_out 3)" -lt 120000 ] || atf_fail "session 3: $(imap_out 3)"
+	# forget the sync mark, as a crash before it was written would: the
+	# fetcher must list and ask the store, not fetch all twelve again
+	ixd_stop "$PWD"
+	atf_check -s exit:0 python3 -c "import sqlite3
+c = sqlite3.connect('$PWD/db/inboxd.db')
+c.execute('delete from mailboxes')
+c.commit()"
+	ixd_start "$PWD"
+	atf_check -s exit:0 -o ignore "$IXD" ixd_ctl "$PWD" check box
+	imap_sessions_wait 4
+	[ "$(imap_out 4)" -lt 8000 ] || atf_fail "session 4: $(imap_out 4)"
+	atf_check_equal "$("$IXD" ixd_count "$PWD" box)" 12
+	server_hashes
+	same_hashes box
+	no_duplicates
+}
+poll_cost_cleanup() {
+	imap_cleanup
+}
+
 atf_test_case huge cleanup
 huge_head() {
 	atf_set "descr" "a 50 MiB message streams with a small fetcher"
@@ -465,6 +521,7 @@ atf_init_test_cases() {
 	atf_add_test_case auth_auto
 	atf_add_test_case wrong_password
 	atf_add_test_case max_size
+	atf_add_test_case poll_cost
 	atf_add_test_case huge
 	atf_add_test_case uidvalidity
 	atf_add_test_case kill_store

@@ -520,6 +520,35 @@ ATF_TC_BODY(mailbox_state, tc)
 	db_close(db);
 }
 
+ATF_TC_WITHOUT_HEAD(mailbox_above);
+ATF_TC_BODY(mailbox_above, tc)
+{
+	struct db	*db;
+	struct db_msg	 m;
+	int64_t		 acc, other;
+
+	db = open_db();
+	acc = account(db, "a");
+	other = account(db, "b");
+	/* nothing stored: nothing above anything */
+	ATF_CHECK_EQ(db_mailbox_above(db, acc, "INBOX", 0, 0), 0);
+	m = imap_msg(acc, "INBOX", 100, 7, "Subject: x\r\n\r\nx\r\n");
+	insert(db, &m);
+	ATF_CHECK_EQ(db_mailbox_above(db, acc, "INBOX", 0, 0), 1);
+	ATF_CHECK_EQ(db_mailbox_above(db, acc, "INBOX", 100, 6), 1);
+	ATF_CHECK_EQ(db_mailbox_above(db, acc, "INBOX", 100, 7), 0);
+	/* a later UIDVALIDITY counts as above, an earlier one does not */
+	ATF_CHECK_EQ(db_mailbox_above(db, acc, "INBOX", 99, 4000000000U), 1);
+	ATF_CHECK_EQ(db_mailbox_above(db, acc, "INBOX", 101, 0), 0);
+	/* other mailboxes, other accounts and POP3 rows do not count */
+	ATF_CHECK_EQ(db_mailbox_above(db, acc, "Sent", 0, 0), 0);
+	ATF_CHECK_EQ(db_mailbox_above(db, other, "INBOX", 0, 0), 0);
+	m = pop_msg(other, "u1", "Subject: y\r\n\r\ny\r\n");
+	insert(db, &m);
+	ATF_CHECK_EQ(db_mailbox_above(db, other, "", 0, 0), 0);
+	db_close(db);
+}
+
 ATF_TC_WITHOUT_HEAD(rekey_once);
 ATF_TC_BODY(rekey_once, tc)
 {
@@ -1664,6 +1693,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, message_id_window);
 	ATF_TP_ADD_TC(tp, message_id_stored);
 	ATF_TP_ADD_TC(tp, mailbox_state);
+	ATF_TP_ADD_TC(tp, mailbox_above);
 	ATF_TP_ADD_TC(tp, rekey_once);
 	ATF_TP_ADD_TC(tp, rekey_duplicates);
 	ATF_TP_ADD_TC(tp, rollback_and_commit);

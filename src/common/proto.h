@@ -58,7 +58,7 @@ enum imsg_type {
 
 	/* fetcher <-> store */
 	IMSG_MSG_STATE_REQ,	/* str mailbox */
-	IMSG_MSG_STATE,		/* u32 found, u32 uidvalidity, u32 synced */
+	IMSG_MSG_STATE,		/* u32 found, uidvalidity, synced, above */
 	IMSG_MSG_HAVE_REQ,	/* u32 reqid, str mailbox, u32 uidvalidity,
 				   u32 n, n x (u32 uid | str uidl) */
 	IMSG_MSG_HAVE,		/* u32 reqid, u32 n, n x (u32 | str) present */

@@ -83,6 +83,7 @@ enum db_stmt {
 	ST_COUNT_UNREAD,
 	ST_MESSAGE,
 	ST_MARK,
+	ST_MBOX_ABOVE,
 	ST_MAX
 };
 
@@ -173,6 +174,10 @@ static const char *const db_sql[ST_MAX] = {
 	    "SELECT " ROW_COLUMNS "FROM messages m WHERE m.id = ?1",
 	[ST_MARK] =
 	    "UPDATE messages SET seen = ?2 WHERE id = ?1",
+	/* a row value range: the whole key index serves it */
+	[ST_MBOX_ABOVE] =
+	    "SELECT 1 FROM messages WHERE account_id = ?1 AND mailbox = ?2 "
+	    "AND uidl IS NULL AND (uidvalidity, uid) > (?3, ?4) LIMIT 1",
 };
 
 struct db {
@@ -1202,6 +1207,25 @@ db_have_uidl(struct db *db, int64_t account, const char *uidl)
 }
 
 /* --- mailbox state --- */
+
+/*
+ * Is anything stored above UID synced of this UIDVALIDITY (or under a later
+ * UIDVALIDITY)?  If not, every message the server has above synced is new
+ * and the fetcher may ask for them without listing first.
+ */
+int
+db_mailbox_above(struct db *db, int64_t account, const char *mailbox,
+    uint32_t uidvalidity, uint32_t synced)
+{
+	sqlite3_stmt	*st = db->st[ST_MBOX_ABOVE];
+
+	if (db_bind_int(db, st, 1, account) == -1 ||
+	    db_bind_text(db, st, 2, mailbox) == -1 ||
+	    db_bind_int(db, st, 3, uidvalidity) == -1 ||
+	    db_bind_int(db, st, 4, synced) == -1)
+		return db_bail(st);
+	return db_exists(db, st, "look above the synced uid");
+}
 
 int
 db_mailbox_get(struct db *db, int64_t account, const char *mailbox,

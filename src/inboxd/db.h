@@ -135,6 +135,8 @@ int		 db_have_uidl(struct db *, int64_t, const char *); /* 1/0/-1 */
 /* mailbox sync state: 1 found, 0 none, -1 error */
 int		 db_mailbox_get(struct db *, int64_t, const char *,
 		    uint32_t *, uint32_t *);
+int		 db_mailbox_above(struct db *, int64_t, const char *,
+		    uint32_t, uint32_t);		/* 1/0/-1 */
 int		 db_mailbox_set(struct db *, int64_t, const char *, uint32_t,
 		    uint32_t);				/* upsert; 0/-1 */
 

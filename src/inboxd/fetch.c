@@ -653,7 +653,7 @@ static int
 store_imsg(struct fetch *f, struct imsg *imsg)
 {
 	struct msgin	 m;
-	uint32_t	 a, b, c, n, i, *v;
+	uint32_t	 a, b, c, d, n, i, *v;
 	char		 why[ERR_LEN];
 
 	m_msg(&m, imsg);
@@ -662,9 +662,10 @@ store_imsg(struct fetch *f, struct imsg *imsg)
 		m_get_u32(&m, &a);
 		m_get_u32(&m, &b);
 		m_get_u32(&m, &c);
+		m_get_u32(&m, &d);
 		if (m_end(&m) == -1)
 			return -1;
-		f->ops->store_state(f, a, b, c);
+		f->ops->store_state(f, a, b, c, d);
 		return 0;
 	case IMSG_MSG_HAVE:
 		m_get_u32(&m, &a);

@@ -37,7 +37,8 @@ struct proto_ops {
 	void	(*tls_ready)(struct fetch *);	/* STARTTLS handshake done */
 	void	(*auth_response)(struct fetch *, int, const char *);
 	void	(*auth_fail)(struct fetch *, const char *);
-	void	(*store_state)(struct fetch *, int, uint32_t, uint32_t);
+	void	(*store_state)(struct fetch *, int, uint32_t, uint32_t,
+		    int);
 	void	(*store_have)(struct fetch *, uint32_t, const uint32_t *,
 		    size_t);
 	void	(*store_ack)(struct fetch *, uint32_t, int);

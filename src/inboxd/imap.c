@@ -70,10 +70,12 @@ struct imap {
 	int			 authstep;
 	/* mailbox */
 	uint32_t		 uidvalidity;
+	uint32_t		 uidnext;	/* 0: unknown */
 	uint32_t		 exists;
 	int			 stored_found;
 	uint32_t		 stored_uv;
 	uint32_t		 synced;
+	int			 above;		/* stored beyond synced */
 	uint32_t		 lo;		/* listed from this UID */
 	struct entry		*list;
 	size_t			 nlist;
@@ -330,6 +332,7 @@ imap_select(struct fetch *f)
 		return;
 	}
 	im->uidvalidity = 0;
+	im->uidnext = 0;
 	im->exists = 0;
 	fetch_status(f, FS_FETCHING);
 	/* keep mode changes nothing on the server: open it read-only */
@@ -411,13 +414,15 @@ imap_greeting(struct fetch *f, struct imap_resp *r)
 
 /* the store told us what it has for this mailbox */
 static void
-imap_store_state(struct fetch *f, int found, uint32_t uv, uint32_t synced)
+imap_store_state(struct fetch *f, int found, uint32_t uv, uint32_t synced,
+    int above)
 {
 	struct imap	*im = IM(f);
 
 	if (im->st != I_STOREWAIT)
 		return;
 	im->stored_found = found;
+	im->above = above;
 	im->stored_uv = uv;
 	im->synced = found && uv == im->uidvalidity ? synced : 0;
 	if (found && uv != im->uidvalidity && uv != 0) {
@@ -448,7 +453,28 @@ imap_list(struct fetch *f)
 	im->lo = f->acct.delete ? 1 : im->synced + 1;
 	if (im->lo == 0)
 		im->lo = UINT32_MAX;
-	imap_cmd(f, I_LIST, "UID FETCH %u:* (UID RFC822.SIZE)", im->lo);
+	if (f->acct.delete || f->acct.maxsize != 0 || im->above) {
+		imap_cmd(f, I_LIST, "UID FETCH %u:* (UID RFC822.SIZE)",
+		    im->lo);
+		return;
+	}
+	/*
+	 * Keep mode with nothing stored beyond synced: every message from
+	 * lo up is new, so ask for the bodies at once, without a listing
+	 * and a question to the store first.  UIDNEXT tells when there is
+	 * nothing: "lo:*" would otherwise name the last message anyway.
+	 */
+	if (im->uidnext != 0 && im->uidnext <= im->lo) {
+		imap_finish(f);
+		return;
+	}
+	im->fetches = 1;
+	im->seqbase = f->seq + 1;
+	im->st = I_FETCH;
+	(void)snprintf(im->tag, sizeof(im->tag), "F%u", ++im->tagn);
+	fetch_printf(f, "%s UID FETCH %u:* (UID BODY.PEEK[])\r\n", im->tag,
+	    im->lo);
+	fetch_io_timeout(f, IO_TIMEOUT);
 }
 
 static void
@@ -637,6 +663,9 @@ imap_finish(struct fetch *f)
 		for (i = 0; i < im->nlist; i++)
 			if (im->list[i].uid > maxuid)
 				maxuid = im->list[i].uid;
+		for (i = 0; i < im->nseqs; i++)	/* fetched unlisted */
+			if (im->seqs[i] > maxuid)
+				maxuid = im->seqs[i];
 		if (maxuid != im->synced || !im->stored_found ||
 		    im->stored_uv != im->uidvalidity) {
 			store_synced(f, f->acct.mailbox, im->uidvalidity,
@@ -694,6 +723,8 @@ imap_body_begin(void *arg, uint32_t msgno, uint64_t len, uint32_t uid)
 
 	if (f->fd == -1 || im->st != I_FETCH)
 		return;		/* a body we did not ask for: ignored */
+	if (uid != 0 && uid < im->lo)
+		return;		/* "lo:*" naming a message below lo */
 	if (len > MSG_MAXSIZE) {
 		fetch_fail(f, "server announced a %llu-byte message; the "
 		    "limit is %llu", (unsigned long long)len,
@@ -768,6 +799,10 @@ imap_fetch_resp(struct fetch *f, struct imap_resp *r)
 	if (!im->inbody)
 		return;		/* a flag change, or a body we ignored */
 	im->inbody = 0;
+	if (r->has_uid && r->uid != 0 && r->uid < im->lo) {
+		store_msg_abort(f, im->bseq);	/* already stored */
+		return;
+	}
 	if (!r->has_uid || r->uid == 0) {
 		store_msg_abort(f, im->bseq);
 		im->incomplete = 1;
@@ -794,8 +829,10 @@ imap_untagged(struct fetch *f, struct imap_resp *r)
 	} else if (strcmp(r->name, "FETCH") == 0)
 		imap_fetch_resp(f, r);
 	else if (strcmp(r->name, "EXISTS") == 0 && r->has_num) {
-		if (r->num > im->exists && im->st != I_SELECT)
+		if (r->num > im->exists && im->st != I_SELECT) {
 			im->rescan = 1;
+			im->uidnext = 0;	/* no longer known */
+		}
 		im->exists = r->num;
 		if (im->st == I_IDLE && im->rescan) {
 			fetch_printf(f, "DONE\r\n");
@@ -808,6 +845,9 @@ imap_untagged(struct fetch *f, struct imap_resp *r)
 	else if (r->status == IMAP_OK && im->st == I_SELECT &&
 	    strcmp(r->code, "UIDVALIDITY") == 0 && r->has_codenum)
 		im->uidvalidity = r->codenum;
+	else if (r->status == IMAP_OK && im->st == I_SELECT &&
+	    strcmp(r->code, "UIDNEXT") == 0 && r->has_codenum)
+		im->uidnext = r->codenum;
 	else if (strcmp(r->code, "CAPABILITY") == 0) {
 		(void)strlcpy(im->caps, r->codeargs, sizeof(im->caps));
 		im->have_caps = 1;
@@ -856,6 +896,7 @@ imap_tagged_ok(struct fetch *f, struct imap_resp *r)
 	case I_REMATCH:
 		store_flush(f);
 		im->synced = 0;
+		im->above = 1;		/* the re-keyed ones are stored */
 		imap_list(f);
 		break;
 	case I_LIST:

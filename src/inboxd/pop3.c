@@ -847,7 +847,8 @@ pop3_end(void *arg)
 }
 
 static void
-pop3_store_state(struct fetch *f, int found, uint32_t uv, uint32_t synced)
+pop3_store_state(struct fetch *f, int found, uint32_t uv, uint32_t synced,
+    int above)
 {
 }
 

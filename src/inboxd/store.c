@@ -763,7 +763,7 @@ msg_state(struct feeder *f, struct imsg *imsg)
 	struct ibuf	*b;
 	char		 mailbox[MAILBOX_LEN];
 	uint32_t	 uv = 0, synced = 0;
-	int		 r;
+	int		 r, above;
 
 	m_msg(&m, imsg);
 	m_get_string(&m, mailbox, sizeof(mailbox));
@@ -774,10 +774,19 @@ msg_state(struct feeder *f, struct imsg *imsg)
 		log_warnx("%s: mailbox state: %s", f->name, db_error(db));
 		r = 0;
 	}
+	if (r == 0)
+		uv = synced = 0;
+	/* on error say "yes": the fetcher then lists and asks */
+	if ((above = db_mailbox_above(db, f->account, mailbox, uv,
+	    synced)) == -1) {
+		log_warnx("%s: mailbox state: %s", f->name, db_error(db));
+		above = 1;
+	}
 	b = m_create(&f->iev, IMSG_MSG_STATE, 0, -1);
 	m_add_u32(b, r);
 	m_add_u32(b, uv);
 	m_add_u32(b, synced);
+	m_add_u32(b, above);
 	return m_close(&f->iev, b) == -1 ? -1 : 0;
 }
 
