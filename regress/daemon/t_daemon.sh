@@ -242,6 +242,32 @@ enable_disable_cleanup() {
 	ixd_stop "$PWD"
 }
 
+atf_test_case fd_limit cleanup
+fd_limit_head() {
+	atf_set "descr" "a child that cannot start for want of descriptors " \
+	    "is audited and tried again until every account runs"
+	atf_set "require.user" "root"
+}
+fd_limit_body() {
+	ixd_conf "$PWD"
+	ixd_cred "$PWD" alice alice secret-alice-pw
+	for i in $(seq 1 40); do
+		ixd_account "$PWD" "a$i" imap 9 'credential "alice"' \
+		    'tls no' 'check manual'
+	done
+	# hard limit too: the parent cannot raise it.  Starting needs
+	# about three descriptors an account at once, running about one.
+	(ulimit -n 64 && ixd_start "$PWD") || atf_fail "inboxd did not start"
+	atf_check -s exit:0 "$IXD" ixd_wait 40 eval "[ \$(\"$INBOXCTL\" -s \
+	    $PWD/inboxd.sock show accounts | grep -c 'idle (pid') -eq 40 ]"
+	atf_check -s exit:0 grep -q \
+	    'child-start-failed proc=fetch a.* reason="socketpair: Too many' \
+	    inboxd.log
+}
+fd_limit_cleanup() {
+	ixd_stop "$PWD"
+}
+
 atf_test_case single_instance cleanup
 single_instance_head() {
 	atf_set "descr" "a second inboxd refuses a socket in use"
@@ -265,5 +291,6 @@ atf_init_test_cases() {
 	atf_add_test_case control_perms
 	atf_add_test_case show_accounts
 	atf_add_test_case enable_disable
+	atf_add_test_case fd_limit
 	atf_add_test_case single_instance
 }

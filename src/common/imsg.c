@@ -68,6 +68,7 @@ imsgbuf_init(struct imsgbuf *imsgbuf, int fd)
 	TAILQ_INIT(&imsgbuf->wq);
 	imsgbuf->wqlen = 0;
 	TAILQ_INIT(&imsgbuf->rfds);
+	imsgbuf->rbuf = NULL;
 	imsgbuf->rlen = 0;
 	imsgbuf->rpos = 0;
 }
@@ -89,7 +90,9 @@ imsgbuf_clear(struct imsgbuf *imsgbuf)
 		free(ifd);
 	}
 	/* what was read may include authentication responses */
-	explicit_bzero(imsgbuf->rbuf, imsgbuf->rlen);
+	if (imsgbuf->rbuf != NULL)
+		freezero(imsgbuf->rbuf, IMSG_RBUFSIZE);
+	imsgbuf->rbuf = NULL;
 	imsgbuf->rlen = 0;
 	imsgbuf->rpos = 0;
 }
@@ -162,8 +165,15 @@ imsgbuf_read(struct imsgbuf *imsgbuf)
 	struct imsg_fd		*ifd;
 	ssize_t			 n;
 
+	/*
+	 * Allocated here, not in imsgbuf_init(): a parent with a thousand
+	 * channels touches only the pages its messages fill.
+	 */
+	if (imsgbuf->rbuf == NULL &&
+	    (imsgbuf->rbuf = malloc(IMSG_RBUFSIZE)) == NULL)
+		return -1;
 	imsg_compact(imsgbuf);
-	if (imsgbuf->rlen == sizeof(imsgbuf->rbuf)) {
+	if (imsgbuf->rlen == IMSG_RBUFSIZE) {
 		/* the caller reads without taking messages out */
 		errno = ENOBUFS;
 		return -1;
@@ -175,7 +185,7 @@ imsgbuf_read(struct imsgbuf *imsgbuf)
 	memset(&msg, 0, sizeof(msg));
 	memset(&cmsgbuf, 0, sizeof(cmsgbuf));
 	iov.iov_base = imsgbuf->rbuf + imsgbuf->rlen;
-	iov.iov_len = sizeof(imsgbuf->rbuf) - imsgbuf->rlen;
+	iov.iov_len = IMSG_RBUFSIZE - imsgbuf->rlen;
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	msg.msg_control = cmsgbuf.buf;

@@ -74,7 +74,7 @@ struct imsgbuf {
 	TAILQ_HEAD(ibuf_queue, ibuf)	 wq;	/* queued for writing */
 	size_t			 wqlen;		/* bytes queued */
 	TAILQ_HEAD(imsg_fd_queue, imsg_fd) rfds;	/* received descriptors */
-	unsigned char		 rbuf[IMSG_RBUFSIZE];
+	unsigned char		*rbuf;		/* IMSG_RBUFSIZE, at first read */
 	size_t			 rlen;		/* valid bytes in rbuf */
 	size_t			 rpos;		/* bytes already consumed */
 };

@@ -14,6 +14,7 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -350,6 +351,24 @@ parent_start_children(void)
 	}
 }
 
+/*
+ * The parent and the store hold a channel per account: a thousand
+ * accounts need more descriptors than the usual soft limit of 1024.
+ */
+static void
+raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		err(1, "getrlimit");
+	if (rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		err(1, "setrlimit");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -409,6 +428,7 @@ main(int argc, char *argv[])
 	    sizeof(env->self) - 1)) == -1)
 		err(1, "readlink /proc/self/exe");
 	env->self[n] = '\0';
+	raise_nofile();
 
 	log_init(debug, env->conf->facility);
 	log_procinit("parent");

@@ -52,7 +52,10 @@ store_attach(struct acct *a)
 	if (env->store.pid == 0 || a->proc.pid == 0)
 		return;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
-		log_warn("socketpair");
+		log_warn("%s: store channel: socketpair", a->conf.name);
+		/* useless without it: its restart, with back-off, retries */
+		if (kill(a->proc.pid, SIGTERM) == -1)
+			log_warn("kill %ld", (long)a->proc.pid);
 		return;
 	}
 	b = m_create(&env->store.iev, IMSG_STORE_ATTACH, 0, sv[0]);

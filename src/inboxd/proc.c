@@ -71,6 +71,27 @@ proc_exec(struct proc *p, int fd, char **argv)
 	_exit(127);
 }
 
+/*
+ * A start that failed for want of descriptors or processes: try again
+ * with the back-off of a crash rather than leave the account stopped.
+ */
+static void
+proc_retry(struct proc *p, const char *what)
+{
+	char		 label[128];
+	struct timeval	 tv;
+
+	log_audit("child-start-failed", "proc=%s reason=\"%s: %s\" "
+	    "restart=%ds", proc_label(p, label, sizeof(label)), what,
+	    strerror(errno), p->backoff);
+	timerclear(&tv);
+	tv.tv_sec = p->backoff;
+	evtimer_add(&p->restart, &tv);
+	p->backoff *= 2;
+	if (p->backoff > BACKOFF_MAX)
+		p->backoff = BACKOFF_MAX;
+}
+
 void
 proc_start(struct proc *p)
 {
@@ -82,7 +103,7 @@ proc_start(struct proc *p)
 	if (p->pid != 0)
 		return;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
-		log_warn("socketpair");
+		proc_retry(p, "socketpair");
 		return;
 	}
 	(void)snprintf(uid, sizeof(uid), "%u", (unsigned)env->uid);
@@ -108,7 +129,7 @@ proc_start(struct proc *p)
 
 	switch ((pid = fork())) {
 	case -1:
-		log_warn("fork");
+		proc_retry(p, "fork");
 		close(sv[0]);
 		close(sv[1]);
 		return;
