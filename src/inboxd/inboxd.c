@@ -339,14 +339,7 @@ parent_start_children(void)
 	proc_start(&env->store);
 	proc_start(&env->control);
 	TAILQ_FOREACH(a, &env->conf->accounts, entry) {
-		if ((ac = calloc(1, sizeof(*ac))) == NULL)
-			fatal(NULL);
-		ac->id = ++env->nextid;
-		ac->conf = *a;
-		ac->enabled = !a->disabled;
-		ac->state = ac->enabled ? FS_STOPPED : FS_DISABLED;
-		proc_init(&ac->proc, ROLE_FETCH, ac);
-		TAILQ_INSERT_TAIL(&env->accts, ac, entry);
+		ac = acct_add(a);
 		acct_start(ac);
 	}
 }
@@ -416,6 +409,7 @@ main(int argc, char *argv[])
 	env->verbose = verbose;
 	env->debug = debug;
 	TAILQ_INIT(&env->accts);
+	RB_INIT(&env->acctnames);
 	if ((env->conf = parse_config(conffile, 0)) == NULL)
 		exit(1);
 	if (noaction) {

@@ -19,6 +19,7 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/tree.h>
 
 #include <limits.h>
 #include <stdint.h>
@@ -99,6 +100,7 @@ struct connector {
 
 struct account {
 	TAILQ_ENTRY(account)	 entry;
+	RB_ENTRY(account)	 node;		/* in inboxd_conf names */
 	char			 name[NAME_LEN];
 	enum proto		 proto;
 	char			 host[HOST_LEN];
@@ -118,6 +120,9 @@ struct account {
 	int			 lineno;	/* where it was defined */
 };
 TAILQ_HEAD(accountlist, account);
+RB_HEAD(account_names, account);
+int	 account_cmp(struct account *, struct account *);
+RB_PROTOTYPE(account_names, account, node, account_cmp);
 
 struct inboxd_conf {
 	char			 database[PATH_MAX];
@@ -128,7 +133,8 @@ struct inboxd_conf {
 	int			 facility;	/* syslog LOG_* facility */
 	TAILQ_HEAD(, credential) credentials;
 	TAILQ_HEAD(, connector)	 connectors;
-	struct accountlist	 accounts;
+	struct accountlist	 accounts;	/* in file order */
+	struct account_names	 names;		/* the same, by name */
 };
 
 /* parse.y */

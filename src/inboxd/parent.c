@@ -31,15 +31,42 @@
 
 static void	 parent_imsg(struct proc *, struct imsg *);
 
+int
+acct_cmp(struct acct *a, struct acct *b)
+{
+	return strcmp(a->conf.name, b->conf.name);
+}
+
+RB_GENERATE(acct_names, acct, node, acct_cmp);
+
 struct acct *
 acct_find(const char *name)
 {
+	struct acct	 key;
+
+	if (strlcpy(key.conf.name, name, sizeof(key.conf.name)) >=
+	    sizeof(key.conf.name))
+		return NULL;
+	return RB_FIND(acct_names, &env->acctnames, &key);
+}
+
+/* a new account from the configuration; not started yet */
+struct acct *
+acct_add(const struct account *conf)
+{
 	struct acct	*a;
 
-	TAILQ_FOREACH(a, &env->accts, entry)
-		if (!a->removed && strcmp(a->conf.name, name) == 0)
-			return a;
-	return NULL;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		fatal(NULL);
+	a->id = ++env->nextid;
+	a->conf = *conf;
+	a->enabled = !conf->disabled;
+	a->state = a->enabled ? FS_STOPPED : FS_DISABLED;
+	proc_init(&a->proc, ROLE_FETCH, a);
+	TAILQ_INSERT_TAIL(&env->accts, a, entry);
+	if (RB_INSERT(acct_names, &env->acctnames, a) != NULL)
+		fatalx("account %s twice", conf->name);
+	return a;
 }
 
 /* give the store and a fetcher a fresh channel to each other */
@@ -605,6 +632,8 @@ reload_accounts(struct inboxd_conf *nconf, int *added, int *changed,
 			continue;
 		if ((na = conf_find_account(nconf, a->conf.name)) == NULL) {
 			a->removed = 1;
+			/* its name is free for an account added later */
+			RB_REMOVE(acct_names, &env->acctnames, a);
 			proc_stop(&a->proc);
 			(*removed)++;
 			continue;
@@ -626,15 +655,7 @@ reload_accounts(struct inboxd_conf *nconf, int *added, int *changed,
 	TAILQ_FOREACH(na, &nconf->accounts, entry) {
 		if (acct_find(na->name) != NULL)
 			continue;
-		if ((a = calloc(1, sizeof(*a))) == NULL)
-			fatal(NULL);
-		a->id = ++env->nextid;
-		a->conf = *na;
-		a->enabled = !na->disabled;
-		a->state = FS_STOPPED;
-		proc_init(&a->proc, ROLE_FETCH, a);
-		TAILQ_INSERT_TAIL(&env->accts, a, entry);
-		acct_start(a);
+		acct_start(acct_add(na));
 		(*added)++;
 	}
 }

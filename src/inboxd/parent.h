@@ -46,6 +46,7 @@ struct connreq;
 
 struct acct {
 	TAILQ_ENTRY(acct)	 entry;
+	RB_ENTRY(acct)		 node;		/* by name, until removed */
 	uint32_t		 id;
 	struct account		 conf;
 	int			 enabled;
@@ -66,6 +67,9 @@ struct acct {
 	int			 authstep;
 };
 TAILQ_HEAD(acctlist, acct);
+RB_HEAD(acct_names, acct);
+int	 acct_cmp(struct acct *, struct acct *);
+RB_PROTOTYPE(acct_names, acct, node, acct_cmp);
 
 struct parent {
 	struct inboxd_conf	*conf;
@@ -82,6 +86,7 @@ struct parent {
 	struct proc		 store;
 	struct proc		 control;
 	struct acctlist		 accts;
+	struct acct_names	 acctnames;	/* accts not removed */
 	uint32_t		 nextid;
 	uid_t			 ctl_uid;	/* peer of the current request */
 	pid_t			 ctl_pid;
@@ -103,6 +108,7 @@ void	 proc_init(struct proc *, enum role, struct acct *);
 void	 parent_dispatch(int, short, void *);
 void	 parent_send_config(struct proc *);
 void	 acct_start(struct acct *);
+struct acct *acct_add(const struct account *);
 struct acct *acct_find(const char *);
 int	 parent_reload(char *, size_t);
 void	 store_attach(struct acct *);

@@ -1298,9 +1298,9 @@ acctstart(char *name)
 	blockline = cur->lineno;
 	blockbad = checkstr(name, sizeof(a->name), "account name", S_NAME);
 	if (blockbad == 0) {
-		if (conf_find_account(conf, name) != NULL)
-			perr("duplicate account \"%s\"", name);
 		(void)strlcpy(a->name, name, sizeof(a->name));
+		if (RB_INSERT(account_names, &conf->names, a) != NULL)
+			perr("duplicate account \"%s\"", name);
 	}
 	free(name);
 	a->proto = PROTO_IMAP;
@@ -1675,6 +1675,7 @@ parse_config(const char *filename, int flags)
 	TAILQ_INIT(&conf->credentials);
 	TAILQ_INIT(&conf->connectors);
 	TAILQ_INIT(&conf->accounts);
+	RB_INIT(&conf->names);
 	(void)strlcpy(conf->database, INBOXD_DATABASE, sizeof(conf->database));
 	(void)strlcpy(conf->socket, INBOXD_SOCKET, sizeof(conf->socket));
 	(void)strlcpy(conf->user, INBOXD_USER, sizeof(conf->user));
@@ -1733,15 +1734,23 @@ conf_free(struct inboxd_conf *c)
 	free(c);
 }
 
+int
+account_cmp(struct account *a, struct account *b)
+{
+	return strcmp(a->name, b->name);
+}
+
+RB_GENERATE(account_names, account, node, account_cmp);
+
+/* by name, not by walking the list: a reload looks up every account */
 struct account *
 conf_find_account(struct inboxd_conf *c, const char *name)
 {
-	struct account	*a;
+	struct account	 key;
 
-	TAILQ_FOREACH(a, &c->accounts, entry)
-		if (strcmp(a->name, name) == 0)
-			return a;
-	return NULL;
+	if (strlcpy(key.name, name, sizeof(key.name)) >= sizeof(key.name))
+		return NULL;
+	return RB_FIND(account_names, &c->names, &key);
 }
 
 struct credential *
