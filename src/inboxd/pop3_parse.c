@@ -202,12 +202,15 @@ take_line(struct pop3_parser *p, const char *buf, size_t len, int *done)
 
 /*
  * Stream a message body: remove the stuffed dot at the start of a line
- * and stop at the ".CRLF" line.  Bytes are passed on in runs.
+ * and stop at the ".CRLF" line.  Only a line's first byte matters, so
+ * the rest of each line is skipped with memchr, and bytes are passed on
+ * in runs.
  */
 static long
 stream(struct pop3_parser *p, const char *buf, size_t len)
 {
-	size_t	 i = 0, start = 0;
+	const char	*nl;
+	size_t		 i = 0, start = 0;
 
 	while (i < len) {
 		char	 c = buf[i];
@@ -235,7 +238,6 @@ stream(struct pop3_parser *p, const char *buf, size_t len)
 				return i + 1;
 			}
 			/* a stuffed dot: the one already dropped was it */
-			p->bol = 0;
 		} else if (p->bol && c == '.') {
 			if (i > start)
 				p->cb->data(p->arg, buf + start, i - start);
@@ -244,8 +246,14 @@ stream(struct pop3_parser *p, const char *buf, size_t len)
 			start = i;
 			continue;
 		}
-		p->bol = c == '\n';
-		i++;
+		/* nothing else in this line can end the message */
+		if ((nl = memchr(buf + i, '\n', len - i)) == NULL) {
+			p->bol = 0;
+			i = len;
+			break;
+		}
+		p->bol = 1;
+		i = (size_t)(nl - buf) + 1;
 	}
 	if (i > start)
 		p->cb->data(p->arg, buf + start, i - start);
