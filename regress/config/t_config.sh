@@ -134,6 +134,7 @@ socket group "mail"
 socket readonly "/run/inboxd-test.ro.sock"
 user "_inboxd"
 log facility local5
+timeout 90s
 
 credential "alice" {
 	user "alice@example.com"
@@ -163,10 +164,11 @@ account "support" {
 	mailbox "Archive/2026"
 	via "dmz"
 	max-size 10M
+	timeout 5m
 	disabled
 }
 account "pop" { pop3 host \$pophost starttls credential "bob" keep
-	check manual via web }
+	check manual via web timeout 1h }
 account "clear" {
 	pop3
 	host "192.0.2.1"
@@ -639,6 +641,55 @@ intervals_body()
 	conf_err cfg 'cfg:6: check given twice'
 }
 
+atf_test_case timeouts
+timeouts_head()
+{
+	atf_set descr "timeout, global and per account, from 1s to 1h"
+}
+timeouts_body()
+{
+	for d in 1 1s 2s 59s 2m 60m 1h 3600 3600s; do
+		acct_conf imap "timeout $d"
+		conf_ok cfg
+		printf 'timeout %s\n' "$d" > cfg
+		conf_ok cfg
+	done
+	for d in 0 0s 0m 3601 3601s 61m 2h 99999999999999999999999h; do
+		acct_conf imap "timeout $d"
+		conf_err cfg "cfg:5: timeout \"$d\" out of range \\(1s to 1h\\)"
+		printf '\ntimeout %s\n' "$d" > cfg
+		conf_err cfg "cfg:2: timeout \"$d\" out of range \\(1s to 1h\\)"
+	done
+	for d in 5d m 5mm 1.5m -1 '""' 2M; do
+		acct_conf imap "timeout $d"
+		conf_err cfg "cfg:5: invalid timeout .*: use N, Ns, Nm or Nh"
+	done
+	acct_conf imap
+	printf 'timeout\n' >> cfg
+	conf_err cfg 'cfg:10: syntax error'
+	# the check interval keeps its own words
+	acct_conf imap 'check every 0'
+	conf_err cfg 'cfg:5: check interval "0" out of range \(1s to 7 days\)'
+	# a global default, an account of its own, in any order
+	{
+		echo 'timeout 30s'
+		acct_conf imap 'timeout 10m'
+		cat cfg
+		echo 'account "b" {'
+		printf '\tpop3\n\thost "h"\n\tcredential "c"\n}\n'
+	} > two
+	conf_ok two
+	{ cat two; echo 'timeout 1m'; } > late
+	conf_err late 'late:17: timeout given twice'
+	acct_conf imap 'timeout 1m' 'timeout 2m'
+	conf_err cfg 'cfg:6: timeout given twice'
+	# a keyword now: as a name it must be quoted
+	acct_conf imap 'mailbox timeout'
+	conf_err cfg 'cfg:5: syntax error'
+	acct_conf imap 'mailbox "timeout"'
+	conf_ok cfg
+}
+
 atf_test_case sizes
 sizes_head()
 {
@@ -975,6 +1026,7 @@ atf_init_test_cases()
 	atf_add_test_case names
 	atf_add_test_case lengths
 	atf_add_test_case intervals
+	atf_add_test_case timeouts
 	atf_add_test_case sizes
 	atf_add_test_case twice
 	atf_add_test_case facilities

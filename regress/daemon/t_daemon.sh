@@ -215,6 +215,50 @@ show_accounts_cleanup() {
 	ixd_stop "$PWD"
 }
 
+atf_test_case show_timeout cleanup
+show_timeout_head() {
+	atf_set "descr" "show account: the effective timeout, text and JSON"
+	atf_set "require.user" "root"
+}
+show_timeout_body() {
+	ixd_conf "$PWD"
+	ixd_cred "$PWD" alice alice secret-alice-pw
+	ixd_account "$PWD" one imap 9 'credential "alice"' 'tls no'
+	ixd_account "$PWD" two pop3 9 'credential "alice"' 'tls no' \
+	    'timeout 10m'
+	ixd_start "$PWD"
+	atf_check -s exit:0 "$IXD" ixd_wait 10 ixd_child "$PWD" fetch two
+	# no global timeout: the default, 2 minutes
+	atf_check -s exit:0 -o match:'^  timeout      2m$' \
+	    "$IXD" ixd_ctl "$PWD" show account one
+	atf_check -s exit:0 -o match:'^  timeout      10m$' \
+	    "$IXD" ixd_ctl "$PWD" show account two
+	atf_check -s exit:0 -o match:'"timeout":120,' \
+	    "$INBOXCTL" -j -s "$PWD/inboxd.sock" show account one
+	atf_check -s exit:0 -o match:'"timeout":600,' \
+	    "$INBOXCTL" -j -s "$PWD/inboxd.sock" show account two
+	# a global timeout, after the accounts: "one" takes it and restarts,
+	# "two" keeps its own
+	two=$(ixd_child "$PWD" fetch two)
+	echo 'timeout 45s' >> inboxd.conf
+	atf_check -s exit:0 -o match:'0 added, 1 changed, 0 removed' \
+	    "$IXD" ixd_ctl "$PWD" reload
+	atf_check -s exit:0 -o match:'^  timeout      45s$' \
+	    "$IXD" ixd_ctl "$PWD" show account one
+	atf_check -s exit:0 -o match:'^  timeout      10m$' \
+	    "$IXD" ixd_ctl "$PWD" show account two
+	"$INBOXCTL" -j -s "$PWD/inboxd.sock" show accounts > out.json
+	atf_check -s exit:0 python3 -c '
+import json
+a = {x["name"]: x for x in json.load(open("out.json"))}
+assert a["one"]["timeout"] == 45 and a["two"]["timeout"] == 600, a
+'
+	atf_check_equal "$(ixd_child "$PWD" fetch two)" "$two"
+}
+show_timeout_cleanup() {
+	ixd_stop "$PWD"
+}
+
 atf_test_case enable_disable cleanup
 enable_disable_head() {
 	atf_set "descr" "accounts are disabled and enabled at run time"
@@ -290,6 +334,7 @@ atf_init_test_cases() {
 	atf_add_test_case reload_bad
 	atf_add_test_case control_perms
 	atf_add_test_case show_accounts
+	atf_add_test_case show_timeout
 	atf_add_test_case enable_disable
 	atf_add_test_case fd_limit
 	atf_add_test_case single_instance

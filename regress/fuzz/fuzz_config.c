@@ -164,6 +164,7 @@ check_account(struct inboxd_conf *c, struct account *a, uint64_t h)
 	h = mix_int(h, a->delete);
 	h = mix_int(h, a->manual);
 	h = mix_int(h, a->interval);
+	h = mix_int(h, a->timeout);
 	h = mix_int(h, a->maxsize);
 	h = mix_int(h, a->disabled);
 	h = mix_int(h, a->lineno);
@@ -184,6 +185,7 @@ check_conf(struct inboxd_conf *c)
 	h = mix_str(h, c->socket_ro, sizeof(c->socket_ro));
 	h = mix_str(h, c->user, sizeof(c->user));
 	h = mix_int(h, c->facility);
+	h = mix_int(h, c->timeout);
 	TAILQ_FOREACH(cr, &c->credentials, entry) {
 		if (cr->name[0] == '\0' || cr->secret != NULL ||
 		    conf_find_credential(c, cr->name) != cr)

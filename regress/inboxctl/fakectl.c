@@ -157,6 +157,7 @@ fill_good(struct ctl_account *a)
 	(void)strlcpy(a->credential, "alice", sizeof(a->credential));
 	(void)strlcpy(a->mailbox, "INBOX", sizeof(a->mailbox));
 	a->interval = 300;
+	a->timeout = 120;
 	a->maxsize = 20 * 1024 * 1024;
 	a->enabled = 1;
 	a->state = FS_IDLE;
@@ -182,6 +183,7 @@ fill_evil(struct ctl_account *a)
 	a->delete = 1;
 	a->manual = 1;
 	a->interval = 5400;
+	a->timeout = 45;
 	a->state = FS_DISABLED;
 	(void)strlcpy(a->error, "\x1b[31mred\nforged \xff\"q\\ \xc2\x9b",
 	    sizeof(a->error));

@@ -244,6 +244,7 @@ account support
   mailbox      INBOX
   on server    keep
   check        every 5m
+  timeout      2m
   max size     20M
   status       enabled, idle (pid 4242)
   last check   2023-11-14 22:13:20 UTC
@@ -259,6 +260,7 @@ account evil\033]0;owned\a
   credential   -
   on server    delete once stored
   check        manual
+  timeout      45s
   max size     unlimited
   status       disabled
   last check   never
@@ -291,7 +293,7 @@ show_accounts_json_head()
 show_accounts_json_body()
 {
 	cat > want <<'END'
-[{"name":"support","proto":"imap","host":"imap.example.com","port":993,"tls":"tls","verify":true,"fingerprint":"","credential":"alice","mailbox":"INBOX","delete":false,"manual":false,"interval":300,"via":"","maxsize":20971520,"enabled":true,"state":"idle","last_check":"2023-11-14T22:13:20Z","last_ok":"2023-11-14T22:13:20Z","error":"","stored":1234,"fetched":12,"skipped":0,"pid":4242},{"name":"evil\u001B]0;owned\u0007","proto":"pop3","host":"::1","port":1110,"tls":"starttls","verify":false,"fingerprint":"SHA256:ab","credential":"","mailbox":"","delete":true,"manual":true,"interval":5400,"via":"dmz","maxsize":0,"enabled":false,"state":"disabled","last_check":null,"last_ok":null,"error":"\u001B[31mred\nforged \uFFFD\"q\\ \u009B","stored":0,"fetched":0,"skipped":3,"pid":0}]
+[{"name":"support","proto":"imap","host":"imap.example.com","port":993,"tls":"tls","verify":true,"fingerprint":"","credential":"alice","mailbox":"INBOX","delete":false,"manual":false,"interval":300,"timeout":120,"via":"","maxsize":20971520,"enabled":true,"state":"idle","last_check":"2023-11-14T22:13:20Z","last_ok":"2023-11-14T22:13:20Z","error":"","stored":1234,"fetched":12,"skipped":0,"pid":4242},{"name":"evil\u001B]0;owned\u0007","proto":"pop3","host":"::1","port":1110,"tls":"starttls","verify":false,"fingerprint":"SHA256:ab","credential":"","mailbox":"","delete":true,"manual":true,"interval":5400,"timeout":45,"via":"dmz","maxsize":0,"enabled":false,"state":"disabled","last_check":null,"last_ok":null,"error":"\u001B[31mred\nforged \uFFFD\"q\\ \u009B","stored":0,"fetched":0,"skipped":3,"pid":0}]
 END
 	# UTC whatever the local zone
 	export TZ=JST-9

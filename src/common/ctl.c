@@ -51,6 +51,7 @@ ctl_account_send(struct imsgev *iev, uint32_t peerid,
 	m_add_u32(b, a->delete);
 	m_add_u32(b, a->manual);
 	m_add_u32(b, a->interval);
+	m_add_u32(b, a->timeout);
 	m_add_string(b, a->via);
 	m_add_u64(b, a->maxsize);
 	m_add_u32(b, a->enabled);
@@ -84,6 +85,7 @@ ctl_account_recv(struct imsg *imsg, struct ctl_account *a)
 	m_get_u32(&m, &a->delete);
 	m_get_u32(&m, &a->manual);
 	m_get_u32(&m, &a->interval);
+	m_get_u32(&m, &a->timeout);
 	m_get_string(&m, a->via, sizeof(a->via));
 	m_get_u64(&m, &a->maxsize);
 	m_get_u32(&m, &a->enabled);

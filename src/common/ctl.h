@@ -40,6 +40,7 @@ struct ctl_account {
 	uint32_t	 delete;
 	uint32_t	 manual;
 	uint32_t	 interval;		/* seconds */
+	uint32_t	 timeout;		/* seconds of server silence */
 	char		 via[CTL_NAME_LEN];
 	uint64_t	 maxsize;
 	uint32_t	 enabled;

@@ -276,6 +276,7 @@ json_account(struct json *j, const struct ctl_account *a)
 	kv_bool(j, "delete", a->delete != 0);
 	kv_bool(j, "manual", a->manual != 0);
 	kv_uint(j, "interval", a->interval);
+	kv_uint(j, "timeout", a->timeout);
 	kv_string(j, "via", a->via);
 	kv_uint(j, "maxsize", a->maxsize);
 	kv_bool(j, "enabled", a->enabled != 0);

@@ -165,6 +165,7 @@ show_settings(const struct ctl_account *a)
 	else
 		field("check", "every %s",
 		    fmt_interval(buf, sizeof(buf), a->interval));
+	field("timeout", "%s", fmt_interval(buf, sizeof(buf), a->timeout));
 	field("max size", "%s", fmt_size(buf, sizeof(buf), a->maxsize));
 }
 

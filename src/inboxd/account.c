@@ -41,6 +41,7 @@ account_send(struct imsgev *iev, uint32_t peerid, const struct account *a)
 	m_add_u32(b, a->delete);
 	m_add_u32(b, a->manual);
 	m_add_u32(b, a->interval);
+	m_add_u32(b, a->timeout);
 	m_add_u64(b, a->maxsize);
 	m_add_u32(b, a->disabled);
 	return m_close(iev, b);
@@ -66,12 +67,13 @@ account_recv(struct imsg *imsg, struct account *a)
 	m_get_u32(&m, &del);
 	m_get_u32(&m, &manual);
 	m_get_u32(&m, &a->interval);
+	m_get_u32(&m, &a->timeout);
 	m_get_u64(&m, &a->maxsize);
 	m_get_u32(&m, &disabled);
 	if (m_end(&m) == -1)
 		return -1;
 	if (proto > PROTO_POP3 || tls > TLS_NONE || port == 0 ||
-	    port > 65535)
+	    port > 65535 || a->timeout == 0 || a->timeout > TIMEOUT_MAX)
 		return -1;
 	a->proto = proto;
 	a->port = port;

@@ -33,8 +33,6 @@
 #include "parent.h"
 #include "proxy.h"
 
-#define CONNECT_TIMEOUT	30	/* seconds, per attempt and address */
-
 /*
  * The parent connects on a fetcher's behalf: resolution and connects are
  * asynchronous, so one unreachable server never delays another account.
@@ -211,8 +209,9 @@ connect_next(struct connreq *c)
 		if (errno == EINPROGRESS) {
 			event_set(&c->ev, c->fd, EV_WRITE, connect_ready, c);
 			event_add(&c->ev, NULL);
+			/* per address */
 			evtimer_set(&c->timer, connect_timeout, c);
-			tv.tv_sec = CONNECT_TIMEOUT;
+			tv.tv_sec = CONNECT_TIMEOUT(c->acct->conf.timeout);
 			tv.tv_usec = 0;
 			evtimer_add(&c->timer, &tv);
 			return;
@@ -301,7 +300,7 @@ proxy_timeout(int fd, short ev, void *arg)
 	struct connreq	*c = arg;
 
 	connect_failed(c, "proxy %s: no answer within %d seconds",
-	    c->via->name, CONNECT_TIMEOUT);
+	    c->via->name, CONNECT_TIMEOUT(c->acct->conf.timeout));
 }
 
 static void
@@ -338,7 +337,7 @@ proxy_begin(struct connreq *c)
 	}
 	c->sent = 0;
 	evtimer_set(&c->timer, proxy_timeout, c);
-	tv.tv_sec = CONNECT_TIMEOUT;
+	tv.tv_sec = CONNECT_TIMEOUT(c->acct->conf.timeout);
 	tv.tv_usec = 0;
 	evtimer_add(&c->timer, &tv);
 	proxy_wait(c, EV_WRITE);

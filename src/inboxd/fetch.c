@@ -130,20 +130,41 @@ io_timeout_cb(int fd, short ev, void *arg)
 {
 	struct fetch	*f = arg;
 
-	fetch_fail(f, "server did not answer for %d seconds", IO_TIMEOUT);
+	if (f->handshaking)
+		fetch_fail(f, "timeout: no TLS handshake within %d seconds",
+		    f->io_secs);
+	else
+		fetch_fail(f, "timeout: server sent nothing for %d seconds",
+		    f->io_secs);
 }
 
-void
-fetch_io_timeout(struct fetch *f, int secs)
+/*
+ * (Re)start the count of silence.  It does not run while the fetcher
+ * itself stops reading for the store: then the server is not silent.
+ */
+static void
+io_arm(struct fetch *f)
 {
 	struct timeval	 tv;
 
 	evtimer_del(&f->iotimer);
-	if (secs <= 0)
+	if (f->io_secs == 0 || f->rpaused)
 		return;
-	tv.tv_sec = secs;
+	tv.tv_sec = f->io_secs;
 	tv.tv_usec = 0;
 	evtimer_add(&f->iotimer, &tv);
+}
+
+/*
+ * Expect the server to send something within secs seconds, 0: expect
+ * nothing.  Every read from the server starts the count again, so a slow
+ * but steady transfer never times out.
+ */
+void
+fetch_io_timeout(struct fetch *f, int secs)
+{
+	f->io_secs = secs > 0 ? secs : 0;
+	io_arm(f);
 }
 
 static void
@@ -154,6 +175,7 @@ conn_close(struct fetch *f)
 		event_del(&f->wev);
 	}
 	evtimer_del(&f->iotimer);
+	f->io_secs = 0;
 	if (f->tls != NULL) {
 		(void)tls_close(f->tls);
 		tls_free(f->tls);
@@ -254,6 +276,7 @@ conn_handshake(struct fetch *f)
 	}
 	f->handshaking = 0;
 	f->tls_wants_write = 0;
+	fetch_io_timeout(f, f->timeout);
 	if (tls_verify_peer(f) == -1)
 		return -1;
 	f->tls_on = 1;
@@ -276,6 +299,8 @@ tls_begin(struct fetch *f)
 	if (f->acct.noverify)
 		fetch_audit(f, "tls-noverify", "server=%s", f->acct.host);
 	f->handshaking = 1;
+	/* part of connecting: bounded as a whole, reads do not extend it */
+	fetch_io_timeout(f, CONNECT_TIMEOUT(f->timeout));
 	return 0;
 }
 
@@ -310,7 +335,7 @@ conn_established(struct fetch *f, int fd, const char *peer)
 	event_set(&f->rev, fd, EV_READ | EV_PERSIST, conn_read, f);
 	event_set(&f->wev, fd, EV_WRITE, conn_write, f);
 	event_add(&f->rev, NULL);
-	fetch_io_timeout(f, IO_TIMEOUT);
+	fetch_io_timeout(f, f->timeout);
 	log_debug("%s: connected to %s", f->acct.name, peer);
 	if (f->acct.tls == TLS_IMPLICIT) {
 		if (tls_begin(f) == -1)
@@ -353,11 +378,15 @@ conn_read(int fd, short event, void *arg)
 		conn_handshake_step(f);
 		return;
 	}
+	/* bytes from the server (or its end): it is not silent */
+	if (event & EV_READ)
+		io_arm(f);
 	while (f->fd != -1 && rounds++ < 16) {
 		if (fetch_store_busy(f)) {
 			/* the store is behind: let the server wait */
 			event_del(&f->rev);
 			f->rpaused = 1;
+			evtimer_del(&f->iotimer);
 			return;
 		}
 		if (f->tls_on) {
@@ -403,7 +432,8 @@ conn_write(int fd, short event, void *arg)
 	}
 	if (f->tls_wants_write) {
 		f->tls_wants_write = 0;
-		conn_read(fd, EV_READ, f);
+		/* not news from the server: 0 leaves the timer as it is */
+		conn_read(fd, 0, f);
 		if (f->fd == -1)
 			return;
 	}
@@ -725,7 +755,7 @@ store_dispatch(int fd, short event, void *arg)
 	}
 	if (n == -1)
 		fatalx("malformed message from the store");
-	/* the store caught up: read from the server again */
+	/* the store caught up: read from the server again, count anew */
 	if (f->rpaused && !fetch_store_busy(f) && f->fd != -1) {
 		f->rpaused = 0;
 		event_add(&f->rev, NULL);
@@ -879,6 +909,7 @@ fetch_main(const struct childenv *cenv)
 	child_read_conf(&f->parent.ibuf, fetch_conf, f);
 	if (f->acct.name[0] == '\0')
 		fatalx("no account");
+	f->timeout = f->acct.timeout;
 	setproctitle("fetch %s", f->acct.name);
 	(void)strlcpy(title, "fetch ", sizeof(title));
 	(void)strlcat(title, f->acct.name, sizeof(title));

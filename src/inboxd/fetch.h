@@ -27,7 +27,6 @@
 
 #define FETCH_CHUNK	(IMSG_MAXDATA - 64)	/* message bytes per imsg */
 #define STORE_HIWAT	(1024 * 1024)	/* stop reading the server above */
-#define IO_TIMEOUT	120		/* seconds without an answer */
 
 struct fetch;
 
@@ -73,6 +72,8 @@ struct fetch {
 	int			 rpaused;	/* store backpressure */
 	struct obuf		 out;
 	struct event		 iotimer;
+	int			 timeout;	/* seconds of silence allowed */
+	int			 io_secs;	/* armed for, 0: not waiting */
 	char			 peer[PEER_LEN];
 
 	/* scheduling */

@@ -142,7 +142,7 @@ imap_cmd(struct fetch *f, enum istate st, const char *fmt, ...)
 	fetch_printf(f, "%s %s\r\n", im->tag, s);
 	freezero(s, n);
 	im->st = st;
-	fetch_io_timeout(f, IO_TIMEOUT);
+	fetch_io_timeout(f, f->timeout);
 }
 
 static int
@@ -570,7 +570,7 @@ imap_fetch_cmds(struct fetch *f, uint32_t *want, size_t nwant)
 		    im->tag, set);
 		im->fetches++;
 	}
-	fetch_io_timeout(f, IO_TIMEOUT);
+	fetch_io_timeout(f, f->timeout);
 }
 
 static void
@@ -695,7 +695,7 @@ imap_finish(struct fetch *f)
 		/* wait for the last one to finish */
 		(void)snprintf(im->tag, sizeof(im->tag), "D%u", im->tagn);
 		im->st = I_DELETE;
-		fetch_io_timeout(f, IO_TIMEOUT);
+		fetch_io_timeout(f, f->timeout);
 		return;
 	}
 	fetch_status(f, FS_FETCHING);
@@ -837,7 +837,7 @@ imap_untagged(struct fetch *f, struct imap_resp *r)
 		if (im->st == I_IDLE && im->rescan) {
 			fetch_printf(f, "DONE\r\n");
 			im->st = I_DONE;
-			fetch_io_timeout(f, IO_TIMEOUT);
+			fetch_io_timeout(f, f->timeout);
 		}
 	} else if (r->status == IMAP_BYE && im->st != I_LOGOUT)
 		log_info("%s: server says BYE: %s", f->acct.name,
@@ -1000,7 +1000,7 @@ imap_response(void *arg, struct imap_resp *r)
 			if (im->rescan || f->check_pending) {
 				fetch_printf(f, "DONE\r\n");
 				im->st = I_DONE;
-				fetch_io_timeout(f, IO_TIMEOUT);
+				fetch_io_timeout(f, f->timeout);
 			}
 		}
 		break;
@@ -1026,7 +1026,7 @@ idle_renew(int fd, short ev, void *arg)
 		return;
 	fetch_printf(f, "DONE\r\n");
 	im->st = I_DONE;
-	fetch_io_timeout(f, IO_TIMEOUT);
+	fetch_io_timeout(f, f->timeout);
 }
 
 static void
@@ -1054,7 +1054,7 @@ imap_check(struct fetch *f)
 	im->rescan = 1;
 	fetch_printf(f, "DONE\r\n");
 	im->st = I_DONE;
-	fetch_io_timeout(f, IO_TIMEOUT);
+	fetch_io_timeout(f, f->timeout);
 }
 
 static void

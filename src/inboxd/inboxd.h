@@ -43,6 +43,11 @@
 #define MSG_MAXSIZE		1000000000ULL	/* SQLite's largest blob */
 
 #define CHECK_DEFAULT		300	/* seconds between polls */
+#define TIMEOUT_DEFAULT		120	/* seconds of server silence */
+#define TIMEOUT_MAX		3600
+#define CONNECT_MAX		30	/* seconds, connect and handshakes */
+/* the connect phase of an account with this timeout */
+#define CONNECT_TIMEOUT(t)	((t) < CONNECT_MAX ? (t) : CONNECT_MAX)
 
 enum proto {
 	PROTO_IMAP,
@@ -115,6 +120,7 @@ struct account {
 	int			 delete;	/* 0: keep */
 	int			 manual;	/* check manual */
 	uint32_t		 interval;	/* seconds, check every */
+	uint32_t		 timeout;	/* seconds of silence; 0: global */
 	uint64_t		 maxsize;	/* 0: unlimited */
 	int			 disabled;
 	int			 lineno;	/* where it was defined */
@@ -131,6 +137,7 @@ struct inboxd_conf {
 	char			 socket_ro[PATH_MAX];	/* "" = none */
 	char			 user[NAME_LEN];
 	int			 facility;	/* syslog LOG_* facility */
+	uint32_t		 timeout;	/* default for the accounts */
 	TAILQ_HEAD(, credential) credentials;
 	TAILQ_HEAD(, connector)	 connectors;
 	struct accountlist	 accounts;	/* in file order */

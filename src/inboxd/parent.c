@@ -419,6 +419,7 @@ acct_report(struct acct *a, struct ctl_account *c)
 	c->delete = a->conf.delete;
 	c->manual = a->conf.manual;
 	c->interval = a->conf.interval;
+	c->timeout = a->conf.timeout;
 	(void)strlcpy(c->via, a->conf.via, sizeof(c->via));
 	c->maxsize = a->conf.maxsize;
 	c->enabled = a->enabled;

@@ -101,6 +101,7 @@ enum opt {
 	O_DISABLED,
 	O_SECRET,
 	O_MECH,
+	O_TIMEOUT,
 	O_MAX
 };
 
@@ -181,7 +182,9 @@ static void		 acctca(char *);
 static void		 acctref(enum refkind, char *, char *, const char *);
 
 static int		 parseport(const char *, uint16_t *);
-static int		 parseinterval(const char *, uint32_t *);
+static int		 parseduration(const char *, const char *, uint32_t,
+			    const char *, uint32_t *);
+static void		 settimeout(char *, struct optstate *, uint32_t *);
 static int		 parsesize(const char *, uint64_t *);
 static int		 parsefpr(const char *, char *, size_t);
 
@@ -270,7 +273,8 @@ static const char *optnames[O_MAX] = {
 	[O_MAXSIZE] =	"max-size",
 	[O_DISABLED] =	"disabled",
 	[O_SECRET] =	"password or token file",
-	[O_MECH] =	"mechanism"
+	[O_MECH] =	"mechanism",
+	[O_TIMEOUT] =	"timeout"
 };
 %}
 
@@ -282,8 +286,8 @@ static const char *optnames[O_MAX] = {
 %token	ACCOUNT CA CHECK CONNECTOR CREDENTIAL DATABASE DELETE DISABLED
 %token	EVERY FACILITY FILENAME FINGERPRINT GROUP HOST HTTPCONNECT IMAP
 %token	INCLUDE KEEP LOG MAILBOX MANUAL MAXSIZE MECHANISM NO NOVERIFY
-%token	OAUTH2 PASSWORD POP3 PORT READONLY SOCKET SOCKS5 STARTTLS TLS
-%token	TOKEN USER VIA
+%token	OAUTH2 PASSWORD POP3 PORT READONLY SOCKET SOCKS5 STARTTLS TIMEOUT
+%token	TLS TOKEN USER VIA
 %token	<string> STRING MACRONAME
 %type	<string> word conncred
 %type	<number> conntype
@@ -341,6 +345,9 @@ main		: DATABASE STRING {
 				free($2);
 		}
 		| LOG FACILITY word		{ setfacility($3); }
+		| TIMEOUT STRING {
+			settimeout($2, &gopts, &conf->timeout);
+		}
 		;
 
 /*
@@ -461,6 +468,9 @@ acctopt		: IMAP			{ acctproto(PROTO_IMAP); }
 			if (setonce(&bopts, O_DISABLED))
 				cacct->disabled = 1;
 		}
+		| TIMEOUT STRING {
+			settimeout($2, &bopts, &cacct->timeout);
+		}
 		;
 
 %%
@@ -500,6 +510,7 @@ static const struct keyword keywords[] = {
 	{ "socket",		SOCKET },
 	{ "socks5",		SOCKS5 },
 	{ "starttls",		STARTTLS },
+	{ "timeout",		TIMEOUT },
 	{ "tls",		TLS },
 	{ "token",		TOKEN },
 	{ "user",		USER },
@@ -1376,7 +1387,8 @@ acctcheck(char *interval)
 		if (interval == NULL)
 			cacct->manual = 1;
 		else
-			(void)parseinterval(interval, &cacct->interval);
+			(void)parseduration(interval, "check interval",
+			    MAXINTERVAL, "1s to 7 days", &cacct->interval);
 	}
 	free(interval);
 }
@@ -1434,9 +1446,20 @@ parseport(const char *s, uint16_t *port)
 	return -1;
 }
 
-/* N, Ns, Nm or Nh */
+/* global, or in an account block: seconds of silence from a server */
+static void
+settimeout(char *s, struct optstate *o, uint32_t *secs)
+{
+	if (setonce(o, O_TIMEOUT))
+		(void)parseduration(s, "timeout", TIMEOUT_MAX, "1s to 1h",
+		    secs);
+	free(s);
+}
+
+/* N, Ns, Nm or Nh, from 1s to max seconds; what and range for errors */
 static int
-parseinterval(const char *s, uint32_t *secs)
+parseduration(const char *s, const char *what, uint32_t max,
+    const char *range, uint32_t *secs)
 {
 	const char	*errstr;
 	char		 num[16], vis[VISLEN];
@@ -1460,7 +1483,7 @@ parseinterval(const char *s, uint32_t *secs)
 		break;
 	}
 	if (len == 0 || unit == 0 || (s[len] != '\0' && s[len + 1] != '\0')) {
-		perr("invalid check interval \"%s\": use N, Ns, Nm or Nh",
+		perr("invalid %s \"%s\": use N, Ns, Nm or Nh", what,
 		    vis_str(vis, sizeof(vis), s));
 		return -1;
 	}
@@ -1468,10 +1491,10 @@ parseinterval(const char *s, uint32_t *secs)
 		len = sizeof(num) - 1;	/* still too large for strtonum */
 	memcpy(num, s, len);
 	num[len] = '\0';
-	n = strtonum(num, 1, MAXINTERVAL / unit, &errstr);
+	n = strtonum(num, 1, max / unit, &errstr);
 	if (errstr != NULL) {
-		perr("check interval \"%s\" out of range (1s to 7 days)",
-		    vis_str(vis, sizeof(vis), s));
+		perr("%s \"%s\" out of range (%s)", what,
+		    vis_str(vis, sizeof(vis), s), range);
 		return -1;
 	}
 	*secs = n * unit;
@@ -1667,6 +1690,7 @@ struct inboxd_conf *
 parse_config(const char *filename, int flags)
 {
 	struct inboxd_conf	*c;
+	struct account		*a;
 
 	if ((conf = calloc(1, sizeof(*conf))) == NULL) {
 		log_warn("%s", __func__);
@@ -1680,6 +1704,7 @@ parse_config(const char *filename, int flags)
 	(void)strlcpy(conf->socket, INBOXD_SOCKET, sizeof(conf->socket));
 	(void)strlcpy(conf->user, INBOXD_USER, sizeof(conf->user));
 	conf->facility = LOG_DAEMON;
+	conf->timeout = TIMEOUT_DEFAULT;
 
 	parseflags = flags;
 	errors = 0;
@@ -1692,6 +1717,10 @@ parse_config(const char *filename, int flags)
 		if (yyparse() != 0 && errors == 0)
 			errors++;
 		resolve();
+		/* the global timeout may come after the accounts */
+		TAILQ_FOREACH(a, &conf->accounts, entry)
+			if (a->timeout == 0)
+				a->timeout = conf->timeout;
 		if (errors == 0 && conf->socket_ro[0] != '\0' &&
 		    strcmp(conf->socket, conf->socket_ro) == 0)
 			perrat(gopts.file[O_SOCKRO], gopts.line[O_SOCKRO],
@@ -1853,7 +1882,8 @@ account_changed(const struct account *a, const struct account *b,
 	    strcmp(a->via, b->via) != 0 ||
 	    strcmp(a->mailbox, b->mailbox) != 0 ||
 	    a->delete != b->delete || a->manual != b->manual ||
-	    a->interval != b->interval || a->maxsize != b->maxsize ||
+	    a->interval != b->interval || a->timeout != b->timeout ||
+	    a->maxsize != b->maxsize ||
 	    a->disabled != b->disabled)
 		return 1;
 	if (!samecred(findcred(ca, a->credential), findcred(cb,

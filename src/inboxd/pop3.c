@@ -128,7 +128,7 @@ pop3_cmd(struct fetch *f, enum pstate st, enum pop3_expect e,
 	fetch_printf(f, "%s\r\n", s);
 	freezero(s, n);
 	pp->st = st;
-	fetch_io_timeout(f, IO_TIMEOUT);
+	fetch_io_timeout(f, f->timeout);
 }
 
 static void
@@ -440,7 +440,7 @@ pop3_list(struct fetch *f)
 		pop3_parser_expect(pp->p, POP3_LINES);
 		fetch_printf(f, "UIDL\r\nLIST\r\n");
 		pp->st = P_UIDL;
-		fetch_io_timeout(f, IO_TIMEOUT);
+		fetch_io_timeout(f, f->timeout);
 		return;
 	}
 	pop3_cmd(f, P_UIDL, POP3_LINES, "UIDL");
@@ -544,7 +544,7 @@ pop3_retr_more(struct fetch *f)
 		pp->next++;
 	}
 	if (pp->inflight > 0) {
-		fetch_io_timeout(f, IO_TIMEOUT);
+		fetch_io_timeout(f, f->timeout);
 		return;
 	}
 	/* all retrieved: make it durable, then decide on deletions */
@@ -606,7 +606,7 @@ pop3_finish(struct fetch *f)
 	if (pp->deles > 0) {
 		pp->next = i + 1;
 		pp->st = P_DELE;
-		fetch_io_timeout(f, IO_TIMEOUT);
+		fetch_io_timeout(f, f->timeout);
 		return;
 	}
 	pop3_cmd(f, P_QUIT, POP3_SINGLE, "QUIT");
