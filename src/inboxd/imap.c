@@ -474,7 +474,7 @@ imap_list(struct fetch *f)
 	(void)snprintf(im->tag, sizeof(im->tag), "F%u", ++im->tagn);
 	fetch_printf(f, "%s UID FETCH %u:* (UID BODY.PEEK[])\r\n", im->tag,
 	    im->lo);
-	fetch_io_timeout(f, IO_TIMEOUT);
+	fetch_io_timeout(f, f->timeout);
 }
 
 static void
