@@ -312,6 +312,30 @@ fd_limit_cleanup() {
 	ixd_stop "$PWD"
 }
 
+atf_test_case store_channel cleanup
+store_channel_head() {
+	atf_set "descr" "a fetcher's channel to the store has a deep " \
+	    "kernel send buffer, its channel to the parent the default"
+	atf_set "require.user" "root"
+	atf_set "require.progs" "ss"
+}
+store_channel_body() {
+	setup_two
+	ixd_start "$PWD"
+	atf_check -s exit:0 "$IXD" ixd_wait 10 ixd_child "$PWD" fetch two
+	pid=$(ixd_child "$PWD" fetch two)
+	# tb: the send buffer the kernel allows, twice what was asked
+	ss -xmp | grep "pid=$pid," | sed -n 's/.*tb\([0-9]*\).*/\1/p' |
+	    sort -n > tb
+	atf_check_equal "$(wc -l < tb)" 2
+	all=$(tr '\n' ' ' < tb)
+	[ "$(head -1 tb)" -lt 1048576 ] || atf_fail "parent channel: $all"
+	[ "$(tail -1 tb)" -ge 16777216 ] || atf_fail "store channel: $all"
+}
+store_channel_cleanup() {
+	ixd_stop "$PWD"
+}
+
 atf_test_case single_instance cleanup
 single_instance_head() {
 	atf_set "descr" "a second inboxd refuses a socket in use"
@@ -337,5 +361,6 @@ atf_init_test_cases() {
 	atf_add_test_case show_timeout
 	atf_add_test_case enable_disable
 	atf_add_test_case fd_limit
+	atf_add_test_case store_channel
 	atf_add_test_case single_instance
 }

@@ -44,6 +44,8 @@ struct proc {
 
 struct connreq;
 
+#define STORE_CHAN_BUF	(8 * 1024 * 1024)	/* fetcher -> store, in the kernel */
+
 struct acct {
 	TAILQ_ENTRY(acct)	 entry;
 	RB_ENTRY(acct)		 node;		/* by name, until removed */
