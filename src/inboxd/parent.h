@@ -84,6 +84,10 @@ struct parent {
 	struct acctlist		 accts;
 	uint32_t		 nextid;
 	uid_t			 ctl_uid;	/* peer of the current request */
+	int			 store_ready;	/* the database is open */
+	char			 dberror[ERR_LEN]; /* why it cannot be */
+	int			 started;	/* the first store was ready */
+	int			 startfd;	/* to the shell that started us */
 	pid_t			 ctl_pid;
 };
 
@@ -91,6 +95,8 @@ extern struct parent	*env;
 
 /* inboxd.c */
 int	 conf_count(struct inboxd_conf *);
+void	 parent_started(const char *);
+__dead void parent_shutdown(int);
 const char *conf_hash(const char *, char *, size_t);
 
 /* proc.c */
