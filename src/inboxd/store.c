@@ -1046,11 +1046,12 @@ store_main(const struct childenv *cenv)
 	umask(077);
 	if ((db = db_open(dbpath, err, sizeof(err))) == NULL)
 		store_dberror(err);
+	/* sigaction is not in the filter: before it */
+	signal_set(&ev_sigterm, SIGTERM, store_sigterm, NULL);
+	signal_add(&ev_sigterm, NULL);
 	sandbox_filter(ROLE_STORE);
 	evtimer_set(&batch_timer, batch_timer_cb, NULL);
 	evtimer_set(&ckpt_timer, ckpt_run, NULL);
-	signal_set(&ev_sigterm, SIGTERM, store_sigterm, NULL);
-	signal_add(&ev_sigterm, NULL);
 	/* only now may fetchers be given a channel to us */
 	if (imsgev_compose(&parent, IMSG_STORE_READY, 0, -1, NULL, 0) == -1)
 		fatalx("cannot tell the parent the database is open");
