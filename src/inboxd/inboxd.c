@@ -176,21 +176,33 @@ daemonize(void)
 	return p[1];
 }
 
+/* end everything; why: what the shell that started us is told */
 void
-parent_shutdown(int status)
+parent_shutdown(int status, const char *why)
 {
 	struct acct	*a;
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+	pid_t		 pid;
+	int		 i;
 
 	TAILQ_FOREACH(a, &env->accts, entry)
 		proc_stop(&a->proc);
 	proc_stop(&env->control);
 	proc_stop(&env->store);
+	/* the store closes the database: an inboxd gone has let go of it */
+	for (i = 0; i < 500; i++) {
+		if ((pid = waitpid(-1, NULL, WNOHANG)) == -1 && errno == ECHILD)
+			break;
+		if (pid <= 0)
+			(void)nanosleep(&ts, NULL);
+	}
 	if (env->conf->socket[0] != '\0')
 		(void)unlink(env->conf->socket);
 	if (env->conf->socket_ro[0] != '\0')
 		(void)unlink(env->conf->socket_ro);
 	log_audit("stop", "pid=%ld status=%d", (long)getpid(), status);
-	parent_started("inboxd stopped during start-up");
+	/* only now: the shell gets its answer once we are gone */
+	parent_started(why != NULL ? why : "inboxd stopped during start-up");
 	conf_free(env->conf);
 	exit(status);
 }
@@ -210,7 +222,7 @@ parent_sig(int sig, short event, void *arg)
 	case SIGTERM:
 	case SIGINT:
 		log_info("signal %d: shutting down", sig);
-		parent_shutdown(0);
+		parent_shutdown(0, NULL);
 		break;
 	case SIGCHLD:
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)

@@ -331,8 +331,7 @@ store_dberror(struct proc *p, struct imsg *imsg)
 	(void)strlcat(msg, " cannot be used: ", sizeof(msg));
 	(void)strlcat(msg, why, sizeof(msg));
 	log_warnx("%s", msg);
-	parent_started(msg);
-	parent_shutdown(1);
+	parent_shutdown(1, msg);
 }
 
 static void

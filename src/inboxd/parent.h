@@ -96,7 +96,7 @@ extern struct parent	*env;
 /* inboxd.c */
 int	 conf_count(struct inboxd_conf *);
 void	 parent_started(const char *);
-__dead void parent_shutdown(int);
+__dead void parent_shutdown(int, const char *);
 const char *conf_hash(const char *, char *, size_t);
 
 /* proc.c */

@@ -209,8 +209,7 @@ proc_reaped(pid_t pid, int status)
 		    "opened the database: %s", why);
 		log_audit("database-error", "database=%s reason=\"%s\" "
 		    "action=exit", env->conf->database, msg);
-		parent_started(msg);
-		parent_shutdown(1);
+		parent_shutdown(1, msg);
 	}
 	if (p->stopping && !p->respawn) {
 		log_info("%s stopped", label);

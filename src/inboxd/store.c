@@ -81,6 +81,7 @@ static void	 batch_commit(void);
 static void	 ckpt_schedule(void);
 static void	 audit_flush(int);
 static void	 send_nack(struct feeder *, uint32_t, const char *);
+static void	 store_sigterm(int, short, void *);
 
 static void
 store_conf(struct imsg *imsg, void *arg)
@@ -433,9 +434,8 @@ parent_dispatch_store(int fd, short event, void *arg)
 
 	if (imsgev_dispatch_io(&parent, event) == -1) {
 		/* finish what is pending: it is acknowledged or not at all */
-		if (db_in_transaction(db))
-			batch_commit();
-		fatalx("parent went away");
+		log_warnx("parent went away");
+		store_sigterm(-1, 0, NULL);
 	}
 	while ((n = imsg_get(&parent.ibuf, &imsg)) == 1) {
 		switch (imsg.hdr.type) {
