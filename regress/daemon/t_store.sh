@@ -215,8 +215,57 @@ corrupt_db_cleanup() {
 	store_cleanup
 }
 
+atf_test_case runtime_damage cleanup
+runtime_damage_head() {
+	atf_set "descr" "a restarted store finds the database unusable: the" \
+	    "account shows why, nothing is fetched or deleted until it is" \
+	    "back"
+	atf_set "require.user" "root"
+	atf_set "timeout" "90"
+}
+runtime_damage_body() {
+	store_setup
+	deliver_many "$PWD" alice 5 8000
+	ixd_account "$PWD" box imap "$IMAPS_PORT" 'credential "alice"' \
+	    "tls ca \"$PWD/ca.pem\"" delete 'check every 1h'
+	ixd_start "$PWD" || atf_fail "inboxd did not start"
+	atf_check -s exit:0 "$IXD" ixd_wait 20 eval \
+	    "[ \$(mailbox_count $PWD alice) = 0 ]"
+	# the file is replaced by garbage under a running store, which dies
+	mkdir saved
+	mv db/inboxd.db* saved/
+	head -c 65536 /dev/urandom > db/inboxd.db
+	chown _inboxd db/inboxd.db
+	kill -9 "$(ixd_child "$PWD" store)"
+	atf_check -s exit:0 "$IXD" ixd_wait 10 grep -q \
+	    "audit event=database-error .*not a database.*action=retry" \
+	    inboxd.log
+	atf_check -s exit:0 -o match:"last error +database: .*not a database" \
+	    "$IXD" ixd_ctl "$PWD" show accounts
+	deliver_many "$PWD" alice 3 8000
+	mailbox_hashes "$PWD" alice > alice.waiting
+	ixd_ctl "$PWD" check all >/dev/null
+	sleep 1
+	atf_check -s exit:0 -o inline:"3\n" "$IXD" mailbox_count "$PWD" alice
+	# the database is back: the next restart of the store opens it
+	rm -f db/inboxd.db
+	mv saved/inboxd.db* db/
+	atf_check -s exit:0 "$IXD" ixd_wait 40 ixd_count_is "$PWD" box 8
+	atf_check -s exit:0 "$IXD" ixd_wait 10 eval \
+	    "[ \$(mailbox_count $PWD alice) = 0 ]"
+	for f in sent/alice/*.eml; do sha256sum < "$f" | cut -d' ' -f1
+	done | sort > alice.sent
+	ixd_hashes "$PWD" box > box.db
+	atf_check -s exit:0 cmp alice.sent box.db
+	atf_check -s exit:0 grep -q "database .* can be used again" inboxd.log
+}
+runtime_damage_cleanup() {
+	store_cleanup
+}
+
 atf_init_test_cases() {
 	atf_add_test_case disk_full
 	atf_add_test_case readonly_db
 	atf_add_test_case corrupt_db
+	atf_add_test_case runtime_damage
 }
