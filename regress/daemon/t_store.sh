@@ -23,7 +23,7 @@ IXD="$IXD_LIB/ixd"
 . "$IXD_LIB/servers.sh"
 . "$IXD_LIB/inboxd.sh"
 
-NMSG=60
+NMSG=30
 
 store_setup() {
 	srv_ca "$PWD"
@@ -86,9 +86,9 @@ disk_full_body() {
 	    "[ \$(mailbox_count $PWD alice)\$(mailbox_count $PWD bob) = 00 ]"
 	# then room for some of the mail, not for all of it
 	used=$(df -k --output=used "$PWD/db" | tail -1)
-	atf_check -s exit:0 mount -o remount,size=$((used + 400))k "$PWD/db"
-	deliver_many "$PWD" alice $((NMSG - 5)) 20000
-	deliver_many "$PWD" bob $((NMSG - 5)) 20000
+	atf_check -s exit:0 mount -o remount,size=$((used + 1500))k "$PWD/db"
+	deliver_many "$PWD" alice $((NMSG - 5)) 150000
+	deliver_many "$PWD" bob $((NMSG - 5)) 150000
 	for f in sent/alice/*.eml; do sha256sum < "$f" | cut -d' ' -f1
 	done | sort > alice.sent
 	for f in sent/bob/*.eml; do sha256sum < "$f" | cut -d' ' -f1

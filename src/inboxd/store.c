@@ -74,6 +74,7 @@ static size_t			 batch_msgs, batch_bytes;
 static struct event		 batch_timer;
 static struct event		 ckpt_timer;
 static int			 ckpt_retry;	/* s; 0: last one worked */
+static char			 batch_why[ERR_LEN]; /* its first failure */
 static struct event		 ev_sigterm;
 
 static void	 feeder_dispatch(int, short, void *);
@@ -487,6 +488,22 @@ pending_add(struct feeder *f, uint32_t seq)
 	return 0;
 }
 
+/*
+ * A write of the running batch failed.  SQLite may have given up the
+ * whole transaction for it: every later failure of the batch, for any
+ * account, then only says "rolled back after an earlier error".  The
+ * first cause is kept and is what each fetcher is told.
+ */
+static const char *
+batch_failed(char *why, size_t len)
+{
+	if (batch_why[0] == '\0')
+		(void)strlcpy(batch_why, db_error(db), sizeof(batch_why));
+	(void)strlcpy(why, "database: ", len);
+	(void)strlcat(why, batch_why, len);
+	return why;
+}
+
 /* this message is not stored: the fetcher must not delete it */
 static void
 send_nack(struct feeder *f, uint32_t seq, const char *why)
@@ -542,10 +559,10 @@ batch_commit(void)
 	if (!ok) {
 		log_warnx("commit failed, the batch is not stored: %s",
 		    db_error(db));
-		(void)snprintf(why, sizeof(why), "database commit failed: %s",
-		    db_error(db));
+		(void)batch_failed(why, sizeof(why));
 		(void)db_rollback(db);
 	}
+	batch_why[0] = '\0';
 	/* the lines of a rolled back batch are dropped, never said */
 	audit_flush(ok);
 	TAILQ_FOREACH(f, &feeders, entry) {
@@ -625,6 +642,7 @@ batch_begin(void)
 		log_warnx("begin: %s", db_error(db));
 		return -1;
 	}
+	batch_why[0] = '\0';
 	tv.tv_sec = 0;
 	tv.tv_usec = BATCH_MSECS * 1000;
 	evtimer_add(&batch_timer, &tv);
@@ -789,8 +807,7 @@ msg_end(struct feeder *f, struct imsg *imsg)
 		 */
 		log_warnx("%s: message not stored: %s", f->name,
 		    db_error(db));
-		(void)snprintf(why, sizeof(why), "database: %s", db_error(db));
-		send_nack(f, seq, why);
+		send_nack(f, seq, batch_failed(why, sizeof(why)));
 		feeder_reset_msg(f);
 		batch_commit();
 		return 0;
@@ -889,7 +906,7 @@ static int
 msg_synced(struct feeder *f, struct imsg *imsg)
 {
 	struct msgin	 m;
-	char		 mailbox[MAILBOX_LEN];
+	char		 mailbox[MAILBOX_LEN], why[ERR_LEN];
 	uint32_t	 uv, synced;
 
 	m_msg(&m, imsg);
@@ -900,8 +917,10 @@ msg_synced(struct feeder *f, struct imsg *imsg)
 		return -1;
 	if (batch_begin() == -1)
 		return 0;
-	if (db_mailbox_set(db, f->account, mailbox, uv, synced) == -1)
+	if (db_mailbox_set(db, f->account, mailbox, uv, synced) == -1) {
 		log_warnx("%s: mailbox state: %s", f->name, db_error(db));
+		(void)batch_failed(why, sizeof(why));
+	}
 	return 0;
 }
 
@@ -910,6 +929,7 @@ msg_rekey(struct feeder *f, struct imsg *imsg)
 {
 	struct msgin	 m;
 	char		 mailbox[MAILBOX_LEN], field[1024], msgid[DB_MSGID_LEN + 1];
+	char		 why[ERR_LEN];
 	uint32_t	 olduv, newuv, uid;
 	uint64_t	 size;
 
@@ -928,8 +948,10 @@ msg_rekey(struct feeder *f, struct imsg *imsg)
 	if (batch_begin() == -1)
 		return 0;
 	if (db_rekey(db, f->account, mailbox, olduv, msgid, size, newuv,
-	    uid) == -1)
+	    uid) == -1) {
 		log_warnx("%s: rekey: %s", f->name, db_error(db));
+		(void)batch_failed(why, sizeof(why));
+	}
 	return 0;
 }
 
