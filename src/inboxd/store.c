@@ -578,12 +578,9 @@ batch_commit(void)
 /*
  * Copying the WAL into the database writes every byte a second time: it
  * waits until the fetchers are quiet, unless the WAL grows too large.
- * Durability does not depend on it.
- */
-/*
- * A checkpoint that fails (the disk is full, say) loses nothing: the WAL
- * keeps the data.  It is tried again after a back-off, and said once, not
- * at every commit.
+ * Durability does not depend on it.  One that fails (the disk is full,
+ * say) loses nothing either: the WAL keeps the data.  It is tried again
+ * after a back-off, and said once, not at every commit.
  */
 static void
 ckpt_run(int fd, short event, void *arg)
