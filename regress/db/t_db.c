@@ -21,6 +21,7 @@
 
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <atf-c.h>
 #include <openssl/evp.h>
@@ -31,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "mime.h"
@@ -921,6 +923,108 @@ ATF_TC_BODY(foreign_database_refused, tc)
 	ATF_CHECK_MSG(strstr(err, "not a database") != NULL, "%s", err);
 }
 
+/* a database cut short (a half-copied file, say) is refused at open */
+ATF_TC_WITHOUT_HEAD(truncated_database_refused);
+ATF_TC_BODY(truncated_database_refused, tc)
+{
+	struct db	*db;
+	struct db_msg	 m;
+	struct stat	 st;
+	char		 err[512], body[8192];
+	int64_t		 acc;
+	uint32_t	 uid;
+
+	db = open_db();
+	acc = account(db, "a");
+	memset(body, 'x', sizeof(body) - 1);
+	body[sizeof(body) - 1] = '\0';
+	for (uid = 1; uid <= 40; uid++) {
+		m = imap_msg(acc, "INBOX", 1, uid, body);
+		ATF_REQUIRE_EQ(insert(db, &m), 1);
+	}
+	db_close(db);		/* checkpointed: no -wal is left */
+	ATF_REQUIRE(stat(DBFILE "-wal", &st) == -1);
+	ATF_REQUIRE(stat(DBFILE, &st) == 0);
+	ATF_REQUIRE(st.st_size > 64 * 1024);
+	ATF_REQUIRE(truncate(DBFILE, st.st_size / 2) == 0);
+	err[0] = '\0';
+	ATF_CHECK(db_open(DBFILE, err, sizeof(err)) == NULL);
+	ATF_CHECK_MSG(strstr(err, "malformed") != NULL, "%s", err);
+
+	/* only a header and a few bytes: not a database either */
+	ATF_REQUIRE(truncate(DBFILE, 100) == 0);
+	err[0] = '\0';
+	ATF_CHECK(db_open(DBFILE, err, sizeof(err)) == NULL);
+	ATF_CHECK_MSG(err[0] != '\0', "no reason given");
+}
+
+/* garbage where the database should be: refused, left as it was */
+ATF_TC_WITHOUT_HEAD(garbage_database_refused);
+ATF_TC_BODY(garbage_database_refused, tc)
+{
+	unsigned char	 junk[16384], back[16384];
+	char		 err[512];
+	FILE		*fp;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(junk); i++)
+		junk[i] = (i * 2654435761u) >> 13;
+	ATF_REQUIRE((fp = fopen(DBFILE, "w")) != NULL);
+	ATF_REQUIRE(fwrite(junk, 1, sizeof(junk), fp) == sizeof(junk));
+	ATF_REQUIRE(fclose(fp) == 0);
+	err[0] = '\0';
+	ATF_CHECK(db_open(DBFILE, err, sizeof(err)) == NULL);
+	ATF_CHECK_MSG(strstr(err, "not a database") != NULL, "%s", err);
+	ATF_REQUIRE((fp = fopen(DBFILE, "r")) != NULL);
+	ATF_REQUIRE(fread(back, 1, sizeof(back), fp) == sizeof(back));
+	ATF_REQUIRE(fclose(fp) == 0);
+	ATF_CHECK(memcmp(junk, back, sizeof(junk)) == 0);
+}
+
+/*
+ * A file we may not write is refused at open, not found out at the first
+ * commit.  As root the permission bits do not stop us: a process that
+ * drops privileges is the store's case, so the test drops them too.
+ */
+ATF_TC_WITHOUT_HEAD(readonly_database_refused);
+ATF_TC_BODY(readonly_database_refused, tc)
+{
+	struct db	*db;
+	char		 err[512];
+	ssize_t		 n;
+	pid_t		 pid;
+	int		 p[2], status;
+
+	db = open_db();
+	(void)account(db, "a");
+	db_close(db);
+	ATF_REQUIRE(chmod(DBFILE, 0444) == 0);
+	ATF_REQUIRE(chmod(".", 0777) == 0);
+	ATF_REQUIRE(pipe(p) == 0);
+	/* the child opens it, unprivileged; the reason comes back here */
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		close(p[0]);
+		if (geteuid() == 0 && (setgid(65534) == -1 ||
+		    setuid(65534) == -1))
+			_exit(2);
+		err[0] = '\0';
+		if ((db = db_open(DBFILE, err, sizeof(err))) != NULL)
+			_exit(3);
+		if (write(p[1], err, strlen(err)) == -1)
+			_exit(4);
+		_exit(0);
+	}
+	close(p[1]);
+	n = read(p[0], err, sizeof(err) - 1);
+	close(p[0]);
+	err[n > 0 ? n : 0] = '\0';
+	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
+	ATF_REQUIRE_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "child: status 0x%x (3: the database was opened)", status);
+	ATF_CHECK_MSG(strstr(err, "read-only") != NULL, "%s", err);
+}
+
 ATF_TC_WITHOUT_HEAD(accounts_separate);
 ATF_TC_BODY(accounts_separate, tc)
 {
@@ -1683,6 +1787,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, open_creates_schema);
 	ATF_TP_ADD_TC(tp, reopen_keeps_data);
 	ATF_TP_ADD_TC(tp, journal_is_wal);
+	ATF_TP_ADD_TC(tp, truncated_database_refused);
+	ATF_TP_ADD_TC(tp, garbage_database_refused);
+	ATF_TP_ADD_TC(tp, readonly_database_refused);
 	ATF_TP_ADD_TC(tp, checkpoint_deferred);
 	ATF_TP_ADD_TC(tp, foreign_keys_enforced);
 	ATF_TP_ADD_TC(tp, imap_dedupe);

@@ -40,6 +40,9 @@ enum imsg_type {
 	IMSG_STORE_DETACH,	/* u32 id */
 	IMSG_STORE_COUNT,	/* store -> parent: u32 id, u64 stored */
 	IMSG_STORE_CONTROL,	/* fd: channel to control */
+	IMSG_STORE_READY,	/* store -> parent: the database is open */
+	IMSG_STORE_DBERROR,	/* store -> parent: str why it cannot be
+				   opened; the store exits next */
 
 	/* parent <-> fetcher */
 	IMSG_FETCH_STORE,	/* fd: channel to the store */

@@ -690,6 +690,12 @@ db_connect(struct db *db, const char *path)
 			db_sqlfail(db, "open %s", path);
 		return -1;
 	}
+	/* SQLite falls back to read-only on its own: we only write */
+	if (sqlite3_db_readonly(db->sql, "main") == 1) {
+		db_fail(db, "open %s: the file (or its file system) is "
+		    "read-only", path);
+		return -1;
+	}
 	if (sqlite3_extended_result_codes(db->sql, 1) != SQLITE_OK ||
 	    sqlite3_busy_timeout(db->sql, DB_BUSY_MS) != SQLITE_OK) {
 		db_sqlfail(db, "configure %s", path);

@@ -331,6 +331,7 @@ conn_established(struct fetch *f, int fd, const char *peer)
 		return;
 	}
 	f->fd = fd;
+	f->seq_session = f->seq + 1;
 	(void)strlcpy(f->peer, peer, sizeof(f->peer));
 	event_set(&f->rev, fd, EV_READ | EV_PERSIST, conn_read, f);
 	event_set(&f->wev, fd, EV_WRITE, conn_write, f);
@@ -726,9 +727,19 @@ store_imsg(struct fetch *f, struct imsg *imsg)
 		m_get_string(&m, why, sizeof(why));
 		if (m_end(&m) == -1)
 			return -1;
-		log_warnx("%s: store did not keep message %u: %s",
-		    f->acct.name, a, why);
-		f->ops->store_ack(f, a, 0);
+		if (f->fd == -1 || (int32_t)(a - f->seq_session) < 0) {
+			/* a session already ended: it deleted nothing */
+			log_debug("%s: store did not keep message %u: %s",
+			    f->acct.name, a, why);
+			return 0;
+		}
+		/*
+		 * The store cannot keep mail (disk full, damaged database):
+		 * end the session at once, before any deletion, and try
+		 * again after a back-off.  What it acknowledged stays on the
+		 * server until a later session finds it stored.
+		 */
+		fetch_fail(f, "store did not keep a message: %s", why);
 		return 0;
 	}
 	return -1;

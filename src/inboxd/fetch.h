@@ -86,6 +86,7 @@ struct fetch {
 	uint64_t		 fetched;
 	uint64_t		 skipped;
 	uint32_t		 seq;		/* next message sequence */
+	uint32_t		 seq_session;	/* first seq of this session */
 };
 
 extern struct fetch	*fx;

@@ -701,6 +701,7 @@ imap_finish(struct fetch *f)
 	fetch_status(f, FS_FETCHING);
 	f->last_check = time(NULL);
 	f->error[0] = '\0';
+	f->backoff = 0;
 	if (im->rescan) {
 		im->rescan = 0;
 		imap_list(f);

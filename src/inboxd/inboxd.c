@@ -98,22 +98,114 @@ usage(void)
 	exit(1);
 }
 
-static void
-parent_shutdown(void)
+/*
+ * Tell the shell that started us whether we run (msg NULL) or why not;
+ * once.  Without a detached start (-d) there is nobody waiting.
+ */
+void
+parent_started(const char *msg)
+{
+	const char	*s = msg != NULL ? msg : "ok";
+	size_t		 len = strlen(s), off = 0;
+	ssize_t		 n;
+
+	if (env->startfd == -1)
+		return;
+	while (off < len) {
+		if ((n = write(env->startfd, s + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		off += n;
+	}
+	close(env->startfd);
+	env->startfd = -1;
+}
+
+/*
+ * daemon(3), except that the process the shell started waits until the
+ * daemon runs (the database is open) or says why it cannot, and exits 0
+ * or 1 accordingly with that reason on stderr.  Returns the daemon's end
+ * of the pipe.
+ */
+static int
+daemonize(void)
+{
+	char	 buf[ERR_LEN + PATH_MAX + 64];
+	size_t	 len = 0;
+	ssize_t	 n;
+	int	 p[2], fd;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		fatal("pipe");
+	switch (fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		close(p[1]);
+		while (len < sizeof(buf) - 1) {
+			n = read(p[0], buf + len, sizeof(buf) - 1 - len);
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			len += n;
+		}
+		buf[len] = '\0';
+		if (strcmp(buf, "ok") == 0)
+			_exit(0);
+		if (len == 0)
+			errx(1, "inboxd ended during start-up; see the system "
+			    "log");
+		errx(1, "%s", buf);
+	}
+	close(p[0]);
+	if (setsid() == -1)
+		fatal("setsid");
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	if ((fd = open("/dev/null", O_RDWR)) == -1)
+		fatal("/dev/null");
+	(void)dup2(fd, STDIN_FILENO);
+	(void)dup2(fd, STDOUT_FILENO);
+	(void)dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+	return p[1];
+}
+
+/* end everything; why: what the shell that started us is told */
+void
+parent_shutdown(int status, const char *why)
 {
 	struct acct	*a;
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+	pid_t		 pid;
+	int		 i;
 
 	TAILQ_FOREACH(a, &env->accts, entry)
 		proc_stop(&a->proc);
 	proc_stop(&env->control);
 	proc_stop(&env->store);
+	/* the store closes the database: an inboxd gone has let go of it */
+	for (i = 0; i < 500; i++) {
+		if ((pid = waitpid(-1, NULL, WNOHANG)) == -1 && errno == ECHILD)
+			break;
+		if (pid <= 0)
+			(void)nanosleep(&ts, NULL);
+	}
 	if (env->conf->socket[0] != '\0')
 		(void)unlink(env->conf->socket);
 	if (env->conf->socket_ro[0] != '\0')
 		(void)unlink(env->conf->socket_ro);
-	log_audit("stop", "pid=%ld", (long)getpid());
+	log_audit("stop", "pid=%ld status=%d", (long)getpid(), status);
+	/* only now: the shell gets its answer once we are gone */
+	parent_started(why != NULL ? why : "inboxd stopped during start-up");
 	conf_free(env->conf);
-	exit(0);
+	exit(status);
 }
 
 static void
@@ -131,7 +223,7 @@ parent_sig(int sig, short event, void *arg)
 	case SIGTERM:
 	case SIGINT:
 		log_info("signal %d: shutting down", sig);
-		parent_shutdown();
+		parent_shutdown(0, NULL);
 		break;
 	case SIGCHLD:
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
@@ -429,8 +521,9 @@ main(int argc, char *argv[])
 	resolve_user();
 	setup_dirs();
 	control_sockets();
-	if (!debug && daemon(0, 0) == -1)
-		fatal("daemon");
+	env->startfd = -1;
+	if (!debug)
+		env->startfd = daemonize();
 	log_audit("start", "pid=%ld config=%s sha256=%s accounts=%d",
 	    (long)getpid(), conffile, conf_hash(conffile, hash, sizeof(hash)),
 	    conf_count(env->conf));

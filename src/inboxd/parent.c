@@ -95,7 +95,8 @@ store_attach(struct acct *a)
 	struct ibuf	*b;
 	int		 sv[2];
 
-	if (env->store.pid == 0 || a->proc.pid == 0)
+	/* no fetcher talks to a store that has no database open */
+	if (env->store.pid == 0 || !env->store_ready || a->proc.pid == 0)
 		return;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_warn("%s: store channel: socketpair", a->conf.name);
@@ -184,7 +185,6 @@ void
 parent_send_config(struct proc *p)
 {
 	struct ibuf	*b;
-	struct acct	*a;
 
 	switch (p->role) {
 	case ROLE_STORE:
@@ -193,8 +193,7 @@ parent_send_config(struct proc *p)
 		if (m_close(&p->iev, b) == -1)
 			log_warnx("store: cannot send configuration");
 		send_end(p);
-		TAILQ_FOREACH(a, &env->accts, entry)
-			store_attach(a);
+		/* the fetchers are attached once it reports IMSG_STORE_READY */
 		control_store_link();
 		break;
 	case ROLE_CONTROL:
@@ -328,6 +327,63 @@ store_count(struct proc *p, struct imsg *imsg)
 			a->stored = n;
 }
 
+/* the store opened the database: now the fetchers may have it */
+static void
+store_ready(struct proc *p, struct imsg *imsg)
+{
+	struct acct	*a;
+
+	if (imsg->datalen != 0 || env->store_ready) {
+		proc_violation(p, imsg, "bad ready message");
+		return;
+	}
+	if (env->dberror[0] != '\0')
+		log_info("database %s can be used again",
+		    env->conf->database);
+	env->dberror[0] = '\0';
+	env->store_ready = 1;
+	TAILQ_FOREACH(a, &env->accts, entry)
+		store_attach(a);
+	if (!env->started) {
+		env->started = 1;
+		parent_started(NULL);
+	}
+}
+
+/*
+ * The store cannot use the database.  At start that ends inboxd; later
+ * (a restarted store) every account shows why, and none fetches: a
+ * fetcher never has a store channel, so it can delete nothing.
+ */
+static void
+store_dberror(struct proc *p, struct imsg *imsg)
+{
+	struct msgin	 m;
+	char		 why[ERR_LEN], msg[ERR_LEN + PATH_MAX + 16];
+
+	m_msg(&m, imsg);
+	if (m_get_string(&m, why, sizeof(why)) == -1 || m_end(&m) == -1) {
+		proc_violation(p, imsg, "bad database error");
+		return;
+	}
+	env->store_ready = 0;
+	(void)strlcpy(env->dberror, why, sizeof(env->dberror));
+	log_audit("database-error", "database=%s reason=\"%s\" "
+	    "action=%s", env->conf->database, why,
+	    env->started ? "retry" : "exit");
+	if (env->started) {
+		log_warnx("database %s cannot be used: %s; no account is "
+		    "fetched until it can", env->conf->database, why);
+		return;
+	}
+	(void)strlcpy(msg, "database ", sizeof(msg));
+	(void)strlcat(msg, env->conf->database, sizeof(msg));
+	(void)strlcat(msg, " cannot be used: ", sizeof(msg));
+	(void)strlcat(msg, why, sizeof(msg));
+	log_warnx("%s", msg);
+	parent_shutdown(1, msg);
+}
+
 static void
 fetch_audit(struct proc *p, struct imsg *imsg)
 {
@@ -359,8 +415,15 @@ parent_imsg(struct proc *p, struct imsg *imsg)
 	}
 	switch (p->role) {
 	case ROLE_STORE:
-		if (imsg->hdr.type == IMSG_STORE_COUNT) {
+		switch (imsg->hdr.type) {
+		case IMSG_STORE_COUNT:
 			store_count(p, imsg);
+			return;
+		case IMSG_STORE_READY:
+			store_ready(p, imsg);
+			return;
+		case IMSG_STORE_DBERROR:
+			store_dberror(p, imsg);
 			return;
 		}
 		break;
@@ -447,6 +510,12 @@ acct_report(struct acct *a, struct ctl_account *c)
 	c->last_check = a->last_check;
 	c->last_ok = a->last_ok;
 	(void)strlcpy(c->error, a->error, sizeof(c->error));
+	if (!env->store_ready && env->dberror[0] != '\0' && a->enabled) {
+		/* the fetcher waits for a store: say why */
+		c->state = FS_ERROR;
+		(void)strlcpy(c->error, "database: ", sizeof(c->error));
+		(void)strlcat(c->error, env->dberror, sizeof(c->error));
+	}
 	c->stored = a->stored;
 	c->fetched = a->fetched;
 	c->skipped = a->skipped;

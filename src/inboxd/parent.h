@@ -91,6 +91,10 @@ struct parent {
 	struct acct_names	 acctnames;	/* accts not removed */
 	uint32_t		 nextid;
 	uid_t			 ctl_uid;	/* peer of the current request */
+	int			 store_ready;	/* the database is open */
+	char			 dberror[ERR_LEN]; /* why it cannot be */
+	int			 started;	/* the first store was ready */
+	int			 startfd;	/* to the shell that started us */
 	pid_t			 ctl_pid;
 };
 
@@ -98,6 +102,8 @@ extern struct parent	*env;
 
 /* inboxd.c */
 int	 conf_count(struct inboxd_conf *);
+void	 parent_started(const char *);
+__dead void parent_shutdown(int, const char *);
 const char *conf_hash(const char *, char *, size_t);
 
 /* proc.c */

@@ -207,11 +207,15 @@ void
 proc_reaped(pid_t pid, int status)
 {
 	struct proc	*p;
-	char		 why[128], label[128];
+	char		 why[128], label[128], msg[256];
 	struct timeval	 tv;
+	int		 i;
 
 	if ((p = proc_bypid(pid)) == NULL)
 		return;
+	/* what it said last (why it ended, say) is read before it is gone */
+	for (i = 0; p->connected && i < 16; i++)
+		parent_dispatch(p->iev.ibuf.fd, EV_READ, p);
 	proc_why(status, why, sizeof(why));
 	proc_label(p, label, sizeof(label));
 	p->pid = 0;
@@ -220,6 +224,14 @@ proc_reaped(pid_t pid, int status)
 		p->connected = 0;
 	}
 	proc_gone(p);
+	if (p == &env->store && !env->started && !p->stopping) {
+		/* without a database we do not start */
+		(void)snprintf(msg, sizeof(msg), "the store ended before it "
+		    "opened the database: %s", why);
+		log_audit("database-error", "database=%s reason=\"%s\" "
+		    "action=exit", env->conf->database, msg);
+		parent_shutdown(1, msg);
+	}
 	if (p->stopping && !p->respawn) {
 		log_info("%s stopped", label);
 		return;
@@ -252,6 +264,8 @@ proc_reaped(pid_t pid, int status)
 static void
 proc_gone(struct proc *p)
 {
+	if (p == &env->store)
+		env->store_ready = 0;
 	if (p->acct == NULL)
 		return;
 	connect_cancel(p->acct);

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,8 @@
 #define BATCH_MSECS	50		/* or this long after the first */
 #define CKPT_IDLE_MSECS	500		/* checkpoint after this long idle */
 #define CKPT_MAX_PAGES	16384		/* or once the WAL holds this much */
+#define CKPT_RETRY_FIRST 5		/* seconds after a failed checkpoint */
+#define CKPT_RETRY_MAX	300
 #define MSG_LIMIT	MSG_MAXSIZE
 #define ACK_CHUNK	2000
 #define HAVE_MAX	4000		/* keys in one query */
@@ -70,11 +73,16 @@ static char			 dbpath[PATH_MAX];
 static size_t			 batch_msgs, batch_bytes;
 static struct event		 batch_timer;
 static struct event		 ckpt_timer;
+static int			 ckpt_retry;	/* s; 0: last one worked */
+static char			 batch_why[ERR_LEN]; /* its first failure */
+static struct event		 ev_sigterm;
 
 static void	 feeder_dispatch(int, short, void *);
 static void	 batch_commit(void);
 static void	 ckpt_schedule(void);
 static void	 audit_flush(int);
+static void	 send_nack(struct feeder *, uint32_t, const char *);
+static void	 store_sigterm(int, short, void *);
 
 static void
 store_conf(struct imsg *imsg, void *arg)
@@ -427,9 +435,8 @@ parent_dispatch_store(int fd, short event, void *arg)
 
 	if (imsgev_dispatch_io(&parent, event) == -1) {
 		/* finish what is pending: it is acknowledged or not at all */
-		if (db_in_transaction(db))
-			batch_commit();
-		fatalx("parent went away");
+		log_warnx("parent went away");
+		store_sigterm(-1, 0, NULL);
 	}
 	while ((n = imsg_get(&parent.ibuf, &imsg)) == 1) {
 		switch (imsg.hdr.type) {
@@ -481,6 +488,34 @@ pending_add(struct feeder *f, uint32_t seq)
 	return 0;
 }
 
+/*
+ * A write of the running batch failed.  SQLite may have given up the
+ * whole transaction for it: every later failure of the batch, for any
+ * account, then only says "rolled back after an earlier error".  The
+ * first cause is kept and is what each fetcher is told.
+ */
+static const char *
+batch_failed(char *why, size_t len)
+{
+	if (batch_why[0] == '\0')
+		(void)strlcpy(batch_why, db_error(db), sizeof(batch_why));
+	(void)strlcpy(why, "database: ", len);
+	(void)strlcat(why, batch_why, len);
+	return why;
+}
+
+/* this message is not stored: the fetcher must not delete it */
+static void
+send_nack(struct feeder *f, uint32_t seq, const char *why)
+{
+	struct ibuf	*b;
+
+	b = m_create(&f->iev, IMSG_MSG_NACK, 0, -1);
+	m_add_u32(b, seq);
+	m_add_string(b, why);
+	(void)m_close(&f->iev, b);
+}
+
 static void
 send_acks(struct feeder *f, int ok, const char *why)
 {
@@ -490,10 +525,7 @@ send_acks(struct feeder *f, int ok, const char *why)
 	for (i = 0; i < f->npending; i += n) {
 		n = f->npending - i;
 		if (!ok) {
-			b = m_create(&f->iev, IMSG_MSG_NACK, 0, -1);
-			m_add_u32(b, f->pending[i]);
-			m_add_string(b, why);
-			(void)m_close(&f->iev, b);
+			send_nack(f, f->pending[i], why);
 			n = 1;
 			continue;
 		}
@@ -517,6 +549,7 @@ static void
 batch_commit(void)
 {
 	struct feeder	*f;
+	char		 why[ERR_LEN];
 	int		 ok;
 
 	evtimer_del(&batch_timer);
@@ -524,12 +557,16 @@ batch_commit(void)
 		return;
 	ok = db_commit(db) == 0;
 	if (!ok) {
-		log_warnx("commit failed: %s", db_error(db));
+		log_warnx("commit failed, the batch is not stored: %s",
+		    db_error(db));
+		(void)batch_failed(why, sizeof(why));
 		(void)db_rollback(db);
 	}
+	batch_why[0] = '\0';
+	/* the lines of a rolled back batch are dropped, never said */
 	audit_flush(ok);
 	TAILQ_FOREACH(f, &feeders, entry) {
-		send_acks(f, ok, ok ? "" : "database commit failed");
+		send_acks(f, ok, ok ? "" : why);
 		if (ok && f->dirty)
 			send_count(f);
 	}
@@ -541,15 +578,31 @@ batch_commit(void)
 /*
  * Copying the WAL into the database writes every byte a second time: it
  * waits until the fetchers are quiet, unless the WAL grows too large.
- * Durability does not depend on it.
+ * Durability does not depend on it.  One that fails (the disk is full,
+ * say) loses nothing either: the WAL keeps the data.  It is tried again
+ * after a back-off, and said once, not at every commit.
  */
 static void
 ckpt_run(int fd, short event, void *arg)
 {
+	struct timeval	 tv;
+
 	if (db_in_transaction(db))
 		return;		/* the next commit schedules it again */
-	if (db_checkpoint(db) == -1)
-		log_warnx("%s", db_error(db));
+	if (db_checkpoint(db) == 0) {
+		if (ckpt_retry != 0)
+			log_info("checkpoint succeeded again");
+		ckpt_retry = 0;
+		return;
+	}
+	if (ckpt_retry == 0) {
+		log_warnx("%s; trying again later", db_error(db));
+		ckpt_retry = CKPT_RETRY_FIRST;
+	} else if ((ckpt_retry *= 2) > CKPT_RETRY_MAX)
+		ckpt_retry = CKPT_RETRY_MAX;
+	timerclear(&tv);
+	tv.tv_sec = ckpt_retry;
+	evtimer_add(&ckpt_timer, &tv);
 }
 
 static void
@@ -557,6 +610,8 @@ ckpt_schedule(void)
 {
 	struct timeval	 tv;
 
+	if (ckpt_retry != 0 && evtimer_pending(&ckpt_timer, NULL))
+		return;		/* failing: wait for the retry */
 	if (db_wal_pages(db) >= CKPT_MAX_PAGES) {
 		evtimer_del(&ckpt_timer);
 		ckpt_run(-1, 0, NULL);
@@ -584,6 +639,7 @@ batch_begin(void)
 		log_warnx("begin: %s", db_error(db));
 		return -1;
 	}
+	batch_why[0] = '\0';
 	tv.tv_sec = 0;
 	tv.tv_usec = BATCH_MSECS * 1000;
 	evtimer_add(&batch_timer, &tv);
@@ -701,7 +757,7 @@ msg_end(struct feeder *f, struct imsg *imsg)
 {
 	struct msgin	 m;
 	struct db_msg	 dm;
-	char		 mailbox[MAILBOX_LEN], uidl[128];
+	char		 mailbox[MAILBOX_LEN], uidl[128], why[ERR_LEN];
 	uint32_t	 seq, uv, uid;
 	uint64_t	 size;
 	int		 r;
@@ -719,10 +775,13 @@ msg_end(struct feeder *f, struct imsg *imsg)
 		log_warnx("%s: message %u: %zu bytes received, %llu announced;"
 		    " not stored", f->name, uid, f->len,
 		    (unsigned long long)size);
+		send_nack(f, seq, "size differs from the announced one");
 		feeder_reset_msg(f);
 		return 0;
 	}
 	if (batch_begin() == -1) {
+		(void)snprintf(why, sizeof(why), "database: %s", db_error(db));
+		send_nack(f, seq, why);
 		feeder_reset_msg(f);
 		return 0;
 	}
@@ -738,8 +797,16 @@ msg_end(struct feeder *f, struct imsg *imsg)
 	dm.len = f->len;
 	dm.received = time(NULL);
 	if ((r = db_insert(db, &dm)) == -1) {
-		log_warnx("%s: insert: %s", f->name, db_error(db));
+		/*
+		 * Refused (disk full, I/O error, read-only file): this
+		 * message is not acknowledged, and the batch ends here:
+		 * what of it still commits is acknowledged, the rest not.
+		 */
+		log_warnx("%s: message not stored: %s", f->name,
+		    db_error(db));
+		send_nack(f, seq, batch_failed(why, sizeof(why)));
 		feeder_reset_msg(f);
+		batch_commit();
 		return 0;
 	}
 	if (r == 1) {
@@ -845,7 +912,7 @@ static int
 msg_synced(struct feeder *f, struct imsg *imsg)
 {
 	struct msgin	 m;
-	char		 mailbox[MAILBOX_LEN];
+	char		 mailbox[MAILBOX_LEN], why[ERR_LEN];
 	uint32_t	 uv, synced;
 
 	m_msg(&m, imsg);
@@ -856,8 +923,10 @@ msg_synced(struct feeder *f, struct imsg *imsg)
 		return -1;
 	if (batch_begin() == -1)
 		return 0;
-	if (db_mailbox_set(db, f->account, mailbox, uv, synced) == -1)
+	if (db_mailbox_set(db, f->account, mailbox, uv, synced) == -1) {
 		log_warnx("%s: mailbox state: %s", f->name, db_error(db));
+		(void)batch_failed(why, sizeof(why));
+	}
 	return 0;
 }
 
@@ -866,6 +935,7 @@ msg_rekey(struct feeder *f, struct imsg *imsg)
 {
 	struct msgin	 m;
 	char		 mailbox[MAILBOX_LEN], field[1024], msgid[DB_MSGID_LEN + 1];
+	char		 why[ERR_LEN];
 	uint32_t	 olduv, newuv, uid;
 	uint64_t	 size;
 
@@ -884,8 +954,10 @@ msg_rekey(struct feeder *f, struct imsg *imsg)
 	if (batch_begin() == -1)
 		return 0;
 	if (db_rekey(db, f->account, mailbox, olduv, msgid, size, newuv,
-	    uid) == -1)
+	    uid) == -1) {
 		log_warnx("%s: rekey: %s", f->name, db_error(db));
+		(void)batch_failed(why, sizeof(why));
+	}
 	return 0;
 }
 
@@ -946,6 +1018,35 @@ feeder_dispatch(int fd, short event, void *arg)
 	}
 }
 
+/*
+ * The database cannot be used: the parent hears why (and refuses to
+ * start, or tells the accounts), then we end.
+ */
+static __dead void
+store_dberror(const char *err)
+{
+	struct ibuf	*b;
+	char		 vis[ERR_LEN];
+
+	vis_str(vis, sizeof(vis), err);
+	b = m_create(&parent, IMSG_STORE_DBERROR, 0, -1);
+	m_add_string(b, vis);
+	(void)m_close(&parent, b);
+	fatalx("database %s: %s", dbpath, vis);	/* flushes what is queued */
+}
+
+/* the parent stops us: commit what is pending, close the file cleanly */
+static void
+store_sigterm(int sig, short event, void *arg)
+{
+	if (db_in_transaction(db))
+		batch_commit();
+	/* the last connection checkpoints and removes -wal and -shm */
+	db_close(db);
+	db = NULL;
+	exit(0);
+}
+
 void
 store_main(const struct childenv *cenv)
 {
@@ -972,10 +1073,16 @@ store_main(const struct childenv *cenv)
 	sandbox_enter(cenv);
 	umask(077);
 	if ((db = db_open(dbpath, err, sizeof(err))) == NULL)
-		fatalx("database %s: %s", dbpath, err);
+		store_dberror(err);
+	/* sigaction is not in the filter: before it */
+	signal_set(&ev_sigterm, SIGTERM, store_sigterm, NULL);
+	signal_add(&ev_sigterm, NULL);
 	sandbox_filter(ROLE_STORE);
 	evtimer_set(&batch_timer, batch_timer_cb, NULL);
 	evtimer_set(&ckpt_timer, ckpt_run, NULL);
+	/* only now may fetchers be given a channel to us */
+	if (imsgev_compose(&parent, IMSG_STORE_READY, 0, -1, NULL, 0) == -1)
+		fatalx("cannot tell the parent the database is open");
 	parent_dispatch_store(PARENT_FD, 0, NULL);
 	event_dispatch();
 	fatalx("event loop ended");
