@@ -575,6 +575,7 @@ def cmd_report(a):
     print(hdr)
     print("-" * len(hdr))
     goals = []
+    floors = []
     for st in sorted({k[0] for k in order}):
         for proto in ("imap", "pop3"):
             keys = [k for k in order if k[0] == st and k[1] == proto]
@@ -621,11 +622,51 @@ def cmd_report(a):
                 line += ", %.1f x the fastest peer (%s)" % (
                     best[0] / ixd["wall"], best[1])
             print(line)
+        fk = (st, "-", "sqlite floor", "floor")
+        if fk in groups:
+            floors.append(st)
+            fl = summary[fk]
+            if fl is None:
+                print("%-4s %-15s %-5s %9s" % (st, fk[2], "-", "failed"))
+            else:
+                print(("%-4s %-15s %-5s %9.3f %8.0f %8.1f %9s %7s %6s "
+                       "%9s" % (st, fk[2], "-", fl["wall"],
+                                fl["msgs"] / fl["wall"],
+                                fl["bytes"] / fl["wall"] / 1e6, "-", "-",
+                                "%d%s" % (fl["n"], "+%dF" % fl["failed"]
+                                          if fl["failed"] else ""), "-")))
+                for proto in ("imap", "pop3"):
+                    raw = summary.get((st, proto, "raw", "warm"))
+                    ixd = summary.get((st, proto, "inboxd", "warm"))
+                    if not raw and not ixd:
+                        continue
+                    line = "     inboxd %s/%s: store floor %.3f s =" % (
+                        st, proto, fl["wall"])
+                    parts = []
+                    if raw:
+                        parts.append(" %.2f x the raw client's time" %
+                                     (fl["wall"] / raw["wall"]))
+                    if ixd:
+                        parts.append(" %.2f x inboxd's" %
+                                     (fl["wall"] / ixd["wall"]))
+                    print(line + ",".join(parts))
         print()
     print("Goals (printed, not enforced):")
     for st, proto, ratio in goals:
         print("  inboxd >= 0.8 x raw on %s/%s: %.2f  %s" %
               (st, proto, ratio, "met" if ratio >= 0.8 else "MISSED"))
+    for st in floors:
+        fl = summary[(st, "-", "sqlite floor", "floor")]
+        if st not in ("A", "B") or fl is None:
+            continue
+        line = "  %s: durable SQLite alone takes %.3f s" % (st, fl["wall"])
+        what = " = %.2f x the raw client's time on %s/%s"
+        for proto in ("imap", "pop3"):
+            raw = summary.get((st, proto, "raw", "warm"))
+            if raw:
+                line += what % (fl["wall"] / raw["wall"], st, proto)
+                what = ", %.2f x on %s/%s"
+        print(line)
     for proto in ("imap", "pop3"):
         c = summary.get(("C", proto, "inboxd", "warm"))
         if c:

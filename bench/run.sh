@@ -63,6 +63,8 @@ SCALE_SIZE=2048
 INBOXD=${INBOXD:-$TOP/src/inboxd/inboxd}
 INBOXCTL=${INBOXCTL:-$TOP/src/inboxctl/inboxctl}
 RAW=$BENCH/rawfetch
+FLOOR=$BENCH/dbfloor
+FLOOR_RUNS=3		# dbfloor runs per set (median)
 export INBOXD INBOXCTL
 
 say() {
@@ -417,6 +419,37 @@ bench_set() {
 	done
 }
 
+# the store's floor: the set's messages, as deliver_many or mkmail wrote
+# them, inserted by db.c alone (bench/dbfloor.c); one result row per run,
+# its seconds the insert-and-commit time dbfloor measured itself
+run_floor() {
+	local s=$1 u n bytes i d out rc secs info
+
+	u=$(set_user "$s")
+	set -- "$W/srv/sent/$u"/msg-*.eml
+	[ -f "$1" ] || die "no message files for set $s"
+	n=$#
+	bytes=$(stat -c %s "$@" | awk '{ b += $1 } END { print b }')
+	say "set $s: sqlite floor, $n messages, $bytes octets"
+	i=1
+	while [ $i -le "$FLOOR_RUNS" ]; do
+		d=$W/floor/$s-$i
+		rm -rf "$d"
+		mkdir -p "$d" || die "cannot make $d"
+		info="msgs=$n,bytes=$bytes"
+		out=$("$FLOOR" "$d/inboxd.db" "$@" 2>>"$W/logs/dbfloor-$s.log")
+		rc=$?
+		printf '%s\n' "$out" >> "$W/logs/dbfloor-$s.log"
+		secs=$(printf '%s\n' "$out" |
+		    sed -n 's/^dbfloor: .* in \([0-9.]*\) s: .*/\1/p')
+		[ $rc -eq 0 ] && [ -n "$secs" ] || info="$info,failed=rc$rc"
+		printf '%s\tsqlite floor\t-\tfloor\t%s\t0\t0\t%s\n' "$s" \
+		    "${secs:-0}" "$info" >> "$RESULTS"
+		rm -rf "$d"
+		i=$((i + 1))
+	done
+}
+
 # --- many accounts -----------------------------------------------------------
 
 # Dovecot for a thousand IDLE connections: login processes that proxy
@@ -498,7 +531,7 @@ bench_scale() {
 [ "$(id -u)" -eq 0 ] || die "run as root (make bench)"
 [ -x "$INBOXD" ] && [ -x "$INBOXCTL" ] || die "build first (make)"
 install_peers
-make -s -C "$BENCH" >/dev/null || die "cannot build rawfetch"
+make -s -C "$BENCH" >/dev/null || die "cannot build rawfetch and dbfloor"
 
 . "$TOP/regress/lib/servers.sh"
 . "$TOP/regress/lib/inboxd.sh"
@@ -537,6 +570,7 @@ done
 
 for s in $SETS; do
 	bench_set "$s"
+	run_floor "$s"
 done
 [ "$ACCOUNTS" -gt 0 ] && bench_scale
 
