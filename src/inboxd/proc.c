@@ -57,8 +57,22 @@ proc_label(struct proc *p, char *buf, size_t len)
 
 /* in the child, between fork and exec: only async-signal-safe calls */
 static __dead void
-proc_exec(struct proc *p, int fd, char **argv)
+proc_exec(struct proc *p, int fd, char **argv, const sigset_t *omask)
 {
+	struct sigaction	 sa;
+	int			 sig;
+
+	/*
+	 * The parent's handlers write to libevent's signal socket, which
+	 * this copy shares: a signal now would reach the parent.  Back to
+	 * the defaults before signals are let in again.
+	 */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &sa, NULL);
+	if (sigprocmask(SIG_SETMASK, omask, NULL) == -1)
+		_exit(127);
 	if (fd != PARENT_FD) {
 		if (dup2(fd, PARENT_FD) == -1)
 			_exit(127);
@@ -95,10 +109,11 @@ proc_retry(struct proc *p, const char *what)
 void
 proc_start(struct proc *p)
 {
-	char	 uid[16], gid[16], label[128];
-	char	*argv[16];
-	int	 sv[2], argc = 0;
-	pid_t	 pid;
+	char		 uid[16], gid[16], label[128];
+	char		*argv[16];
+	int		 sv[2], argc = 0;
+	pid_t		 pid;
+	sigset_t	 mask, omask;
 
 	if (p->pid != 0)
 		return;
@@ -127,16 +142,22 @@ proc_start(struct proc *p)
 		argv[argc++] = "-v";
 	argv[argc] = NULL;
 
+	/* no signal between fork and the child's reset of its handlers */
+	sigfillset(&mask);
+	if (sigprocmask(SIG_BLOCK, &mask, &omask) == -1)
+		fatal("sigprocmask");
 	switch ((pid = fork())) {
 	case -1:
 		proc_retry(p, "fork");
+		(void)sigprocmask(SIG_SETMASK, &omask, NULL);
 		close(sv[0]);
 		close(sv[1]);
 		return;
 	case 0:
 		close(sv[0]);
-		proc_exec(p, sv[1], argv);
+		proc_exec(p, sv[1], argv, &omask);
 	}
+	(void)sigprocmask(SIG_SETMASK, &omask, NULL);
 	close(sv[1]);
 	p->pid = pid;
 	p->started = time(NULL);
