@@ -85,6 +85,20 @@ proc_exec(struct proc *p, int fd, char **argv, const sigset_t *omask)
 	_exit(127);
 }
 
+/* start it again after its back-off, and double the next one */
+static void
+proc_backoff(struct proc *p)
+{
+	struct timeval	 tv;
+
+	timerclear(&tv);
+	tv.tv_sec = p->backoff;
+	evtimer_add(&p->restart, &tv);
+	p->backoff *= 2;
+	if (p->backoff > BACKOFF_MAX)
+		p->backoff = BACKOFF_MAX;
+}
+
 /*
  * A start that failed for want of descriptors or processes: try again
  * with the back-off of a crash rather than leave the account stopped.
@@ -92,18 +106,12 @@ proc_exec(struct proc *p, int fd, char **argv, const sigset_t *omask)
 static void
 proc_retry(struct proc *p, const char *what)
 {
-	char		 label[128];
-	struct timeval	 tv;
+	char	 label[128];
 
 	log_audit("child-start-failed", "proc=%s reason=\"%s: %s\" "
 	    "restart=%ds", proc_label(p, label, sizeof(label)), what,
 	    strerror(errno), p->backoff);
-	timerclear(&tv);
-	tv.tv_sec = p->backoff;
-	evtimer_add(&p->restart, &tv);
-	p->backoff *= 2;
-	if (p->backoff > BACKOFF_MAX)
-		p->backoff = BACKOFF_MAX;
+	proc_backoff(p);
 }
 
 void
@@ -229,7 +237,6 @@ proc_reaped(pid_t pid, int status)
 {
 	struct proc	*p;
 	char		 why[128], label[128], msg[256];
-	struct timeval	 tv;
 	int		 i;
 
 	if ((p = proc_bypid(pid)) == NULL)
@@ -268,12 +275,7 @@ proc_reaped(pid_t pid, int status)
 		p->backoff = BACKOFF_MIN;
 	log_audit("child-exit", "proc=%s pid=%ld reason=\"%s\" restart=%ds",
 	    label, (long)pid, why, p->backoff);
-	timerclear(&tv);
-	tv.tv_sec = p->backoff;
-	evtimer_add(&p->restart, &tv);
-	p->backoff *= 2;
-	if (p->backoff > BACKOFF_MAX)
-		p->backoff = BACKOFF_MAX;
+	proc_backoff(p);
 }
 
 /*
