@@ -42,11 +42,6 @@ connector() {
 	    >> inboxd.conf
 }
 
-same_hashes() {
-	ixd_hashes "$PWD" "$1" > db.hashes
-	atf_check -s exit:0 cmp server.hashes db.hashes
-}
-
 atf_test_case socks5 cleanup
 socks5_head() {
 	atf_set "descr" "IMAPS through SOCKS5 without authentication"
@@ -64,7 +59,7 @@ socks5_body() {
 	sed -i 's/host "127.0.0.1"/host "localhost"/' inboxd.conf
 	ixd_start "$PWD"
 	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 4
-	same_hashes box
+	ixd_same_hashes box
 	atf_check -s exit:0 grep -q 'event=tls account=box .*verify=ok' \
 	    inboxd.log
 	atf_check -s exit:0 -o match:'dmz' "$IXD" ixd_ctl "$PWD" show accounts
@@ -93,7 +88,7 @@ socks5_auth_body() {
 	printf 'proxy-secret\n' > px.pass
 	atf_check -s exit:0 -o ignore "$IXD" ixd_ctl "$PWD" reload
 	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 4
-	same_hashes box
+	ixd_same_hashes box
 }
 socks5_auth_cleanup() {
 	conn_cleanup
@@ -116,8 +111,8 @@ http_body() {
 	ixd_start "$PWD"
 	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 4
 	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" pop 4
-	same_hashes box
-	same_hashes pop
+	ixd_same_hashes box
+	ixd_same_hashes pop
 }
 http_cleanup() {
 	conn_cleanup

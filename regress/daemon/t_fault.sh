@@ -34,11 +34,6 @@ fake_mail() {
 	    sort > sent.hashes
 }
 
-same_hashes() {
-	ixd_hashes "$PWD" "$1" > db.hashes
-	atf_check -s exit:0 cmp sent.hashes db.hashes
-}
-
 fault_conf() {
 	ixd_conf "$PWD"
 	ixd_cred "$PWD" alice alice secret-alice-pw
@@ -70,7 +65,7 @@ oauth_test() {
 	ixd_account "$PWD" box "$1" "$FAKE_PORT" 'credential "tok"' 'tls no'
 	ixd_start "$PWD"
 	atf_check -s exit:0 "$IXD" ixd_wait 20 ixd_count_is "$PWD" box 3
-	same_hashes box
+	ixd_same_hashes box sent.hashes
 	atf_check -s exit:0 grep -q "AUTH-OK $4 user=alice" fake.transcript
 	atf_check -s exit:0 grep -q "mechanism=$4 result=ok" inboxd.log
 	# the token never reaches a log line
@@ -181,7 +176,7 @@ pop3_no_uidl_delete_body() {
 	atf_check -s exit:0 "$IXD" ixd_wait 20 ixd_count_is "$PWD" box 4
 	atf_check -s exit:0 "$IXD" ixd_wait 10 eval \
 	    "[ -z \"\$(ls $PWD/fakemail)\" ]"
-	same_hashes box
+	ixd_same_hashes box sent.hashes
 	atf_check -s exit:1 grep -q PIPELINING-VIOLATION fake.transcript
 }
 pop3_no_uidl_delete_cleanup() {
@@ -202,7 +197,7 @@ cut_test() {
 	atf_check -s exit:0 "$IXD" ixd_wait 40 ixd_count_is "$PWD" box 6
 	atf_check -s exit:0 "$IXD" ixd_wait 20 eval \
 	    "[ -z \"\$(ls $PWD/fakemail)\" ]"
-	same_hashes box
+	ixd_same_hashes box sent.hashes
 	atf_check -s exit:0 grep -q 'E: CUT' fake.transcript
 	atf_check -s exit:0 -o inline:"0\n" "$IXD" ixd_sql "$PWD" "select
 	    count(*) from (select sha256 from messages group by sha256

@@ -41,18 +41,6 @@ server_hashes() {
 	mailbox_hashes "$PWD" "${1:-alice}" > server.hashes
 }
 
-same_hashes() {
-	ixd_hashes "$PWD" "$1" > db.hashes
-	atf_check -s exit:0 cmp server.hashes db.hashes
-}
-
-# no key stored twice
-no_duplicates() {
-	atf_check -s exit:0 -o inline:"0\n" "$IXD" ixd_sql "$PWD" "select count(*)
-	    from (select sha256 from messages group by account_id, sha256
-	    having count(*) > 1)"
-}
-
 atf_test_case keep cleanup
 keep_head() {
 	atf_set "descr" "keep: all arrive byte-identical, server unchanged"
@@ -66,7 +54,7 @@ keep_body() {
 	    "tls ca \"$PWD/ca.pem\"" keep 'check every 1h'
 	ixd_start "$PWD"
 	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 20
-	same_hashes box
+	ixd_same_hashes box
 	atf_check -s exit:0 -o inline:"20\n" "$IXD" mailbox_count "$PWD" alice
 	# no \Seen flag or anything else set on the server
 	atf_check -s exit:0 -o inline:"0\n" sh -c \
@@ -79,8 +67,8 @@ keep_body() {
 	deliver_many "$PWD" alice 1 1000
 	atf_check -s exit:0 "$IXD" ixd_wait 10 ixd_count_is "$PWD" box 21
 	server_hashes
-	same_hashes box
-	no_duplicates
+	ixd_same_hashes box
+	ixd_no_duplicates
 	atf_check -s exit:0 -o match:'push' "$IXD" ixd_ctl "$PWD" show accounts
 }
 keep_cleanup() {
@@ -102,7 +90,7 @@ delete_body() {
 	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 15
 	atf_check -s exit:0 "$IXD" ixd_wait 10 eval \
 	    "[ \$(mailbox_count $PWD alice) = 0 ]"
-	same_hashes box
+	ixd_same_hashes box
 	atf_check -s exit:0 grep -q 'event=deleted account=box uid=' \
 	    inboxd.log
 }
@@ -390,8 +378,8 @@ c.commit()"
 	[ "$(imap_out 4)" -lt 8000 ] || atf_fail "session 4: $(imap_out 4)"
 	atf_check_equal "$("$IXD" ixd_count "$PWD" box)" 12
 	server_hashes
-	same_hashes box
-	no_duplicates
+	ixd_same_hashes box
+	ixd_no_duplicates
 }
 poll_cost_cleanup() {
 	imap_cleanup
@@ -413,7 +401,7 @@ huge_body() {
 	    "tls ca \"$PWD/ca.pem\""
 	ixd_start "$PWD"
 	atf_check -s exit:0 "$IXD" ixd_wait 120 ixd_count_is "$PWD" box 1
-	same_hashes box
+	ixd_same_hashes box
 	pid=$(ixd_child "$PWD" fetch box)
 	hwm=$(awk '$1 == "VmHWM:" { print $2 }' /proc/$pid/status)
 	echo "fetcher peak RSS: $hwm kB"
@@ -446,7 +434,7 @@ uidvalidity_body() {
 	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 7
 	sleep 1
 	atf_check_equal "$("$IXD" ixd_count "$PWD" box)" 7
-	same_hashes box
+	ixd_same_hashes box
 	atf_check -s exit:0 grep -q 'event=uidvalidity-changed' inboxd.log
 }
 uidvalidity_cleanup() {
@@ -476,8 +464,8 @@ kill_mid_fetch() {
 	atf_check -s exit:0 "$IXD" ixd_wait 90 ixd_count_is "$PWD" box 1500
 	atf_check -s exit:0 "$IXD" ixd_wait 30 eval \
 	    "[ \$(mailbox_count $PWD alice) = 0 ]"
-	same_hashes box
-	no_duplicates
+	ixd_same_hashes box
+	ixd_no_duplicates
 }
 
 atf_test_case kill_store cleanup

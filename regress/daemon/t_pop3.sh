@@ -35,17 +35,6 @@ pop_cleanup() {
 	srv_stop_all "$PWD"
 }
 
-same_hashes() {
-	ixd_hashes "$PWD" "$1" > db.hashes
-	atf_check -s exit:0 cmp server.hashes db.hashes
-}
-
-no_duplicates() {
-	atf_check -s exit:0 -o inline:"0\n" "$IXD" ixd_sql "$PWD" "select
-	    count(*) from (select sha256 from messages group by account_id,
-	    sha256 having count(*) > 1)"
-}
-
 # messages with lines that start with a dot, to exercise byte-stuffing
 dotted_mail() {
 	i=0
@@ -73,7 +62,7 @@ keep_body() {
 	ixd_start "$PWD"
 	atf_check -s exit:0 -o ignore "$IXD" ixd_ctl "$PWD" check box
 	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 14
-	same_hashes box
+	ixd_same_hashes box
 	atf_check -s exit:0 -o inline:"14\n" "$IXD" mailbox_count "$PWD" alice
 	# the second check finds everything known: nothing new, nothing twice
 	atf_check -s exit:0 -o ignore "$IXD" ixd_ctl "$PWD" check box
@@ -81,7 +70,7 @@ keep_body() {
 	    "[ \$(grep -c 'event=login account=box' $PWD/inboxd.log) = 2 ]"
 	sleep 1
 	atf_check_equal "$(ixd_count "$PWD" box)" 14
-	no_duplicates
+	ixd_no_duplicates
 	atf_check -s exit:0 -o inline:"14\n" "$IXD" mailbox_count "$PWD" alice
 }
 keep_cleanup() {
@@ -104,7 +93,7 @@ delete_body() {
 	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 26
 	atf_check -s exit:0 "$IXD" ixd_wait 10 eval \
 	    "[ \$(mailbox_count $PWD alice) = 0 ]"
-	same_hashes box
+	ixd_same_hashes box
 	atf_check -s exit:0 grep -q 'event=deleted account=box uidl=' \
 	    inboxd.log
 }
@@ -272,8 +261,8 @@ kill_store_body() {
 	atf_check -s exit:0 "$IXD" ixd_wait 90 ixd_count_is "$PWD" box 1500
 	atf_check -s exit:0 "$IXD" ixd_wait 30 eval \
 	    "[ \$(mailbox_count $PWD alice) = 0 ]"
-	same_hashes box
-	no_duplicates
+	ixd_same_hashes box
+	ixd_no_duplicates
 }
 kill_store_cleanup() {
 	pop_cleanup

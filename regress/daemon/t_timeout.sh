@@ -45,18 +45,6 @@ tmo_cleanup() {
 	srv_stop_all "$PWD"
 }
 
-same_hashes() {
-	ixd_hashes "$PWD" "$1" > db.hashes
-	atf_check -s exit:0 cmp server.hashes db.hashes
-}
-
-# no message stored twice
-no_duplicates() {
-	atf_check -s exit:0 -o inline:"0\n" "$IXD" ixd_sql "$PWD" "select
-	    count(*) from (select sha256 from messages group by account_id,
-	    sha256 having count(*) > 1)"
-}
-
 # a stall of 8 s after 150 kB of the TLS stream, with timeout 2s: the
 # first connection is given up after 2 s of silence, the second one (after
 # the 5 s back-off) is not stalled and completes the fetch
@@ -77,8 +65,8 @@ stall_test() {
 	[ "$n" -lt 30 ] || atf_fail "the stall came after the fetch"
 	atf_check -s exit:0 "$IXD" ixd_wait 20 ixd_count_is "$PWD" box 30
 	atf_check -s exit:0 grep -q 'conn 2 opened' fault.log
-	same_hashes box
-	no_duplicates
+	ixd_same_hashes box
+	ixd_no_duplicates
 	if [ "$mode" = delete ]; then
 		atf_check -s exit:0 "$IXD" ixd_wait 10 eval \
 		    "[ \$(mailbox_count $PWD alice) = 0 ]"
@@ -141,7 +129,7 @@ slow_steady_body() {
 	took=$(($(date +%s) - start))
 	echo "fetched in about $took s"
 	[ "$took" -ge 4 ] || atf_fail "too fast ($took s) to prove anything"
-	same_hashes box
+	ixd_same_hashes box
 	# idling afterwards (IMAP IDLE) is not a timeout either
 	sleep 3
 	atf_check -s exit:1 grep -q 'timeout' inboxd.log

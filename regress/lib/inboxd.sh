@@ -183,6 +183,21 @@ for h in sorted(hashlib.sha256(r[0]).hexdigest()
 EOP
 }
 
+# For atf-sh test bodies (they use atf_check), in the test's work directory.
+# ixd_same_hashes ACCOUNT [FILE]: the account's stored messages hash to
+# exactly the lines of FILE (default server.hashes: mailbox_hashes output)
+ixd_same_hashes() {
+	ixd_hashes "$PWD" "$1" > db.hashes
+	atf_check -s exit:0 cmp "${2:-server.hashes}" db.hashes
+}
+
+# ixd_no_duplicates: no account holds the same message twice
+ixd_no_duplicates() {
+	atf_check -s exit:0 -o inline:"0\n" "$IXD" ixd_sql "$PWD" "select
+	    count(*) from (select sha256 from messages group by account_id,
+	    sha256 having count(*) > 1)"
+}
+
 # ixd_count_is DIR ACCOUNT N: for ixd_wait
 ixd_count_is() {
 	[ "$(ixd_count "$1" "$2")" = "$3" ]
