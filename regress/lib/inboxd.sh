@@ -183,12 +183,22 @@ for h in sorted(hashlib.sha256(r[0]).hexdigest()
 EOP
 }
 
+# ixd_col_hashes DIR ACCOUNT: the sha256 column of the account's messages
+# (the fetcher's digest), sorted
+ixd_col_hashes() {
+	ixd_sql "$1" "select m.sha256 from messages m join accounts a on
+	    a.id = m.account_id where a.name = '$2'" | sort
+}
+
 # For atf-sh test bodies (they use atf_check), in the test's work directory.
 # ixd_same_hashes ACCOUNT [FILE]: the account's stored messages hash to
-# exactly the lines of FILE (default server.hashes: mailbox_hashes output)
+# exactly the lines of FILE (default server.hashes: mailbox_hashes output),
+# and the digest stored with each is that of its bytes
 ixd_same_hashes() {
 	ixd_hashes "$PWD" "$1" > db.hashes
 	atf_check -s exit:0 cmp "${2:-server.hashes}" db.hashes
+	"$IXD" ixd_col_hashes "$PWD" "$1" > db.column
+	atf_check -s exit:0 cmp db.hashes db.column
 }
 
 # ixd_no_duplicates: no account holds the same message twice

@@ -68,7 +68,8 @@ enum imsg_type {
 	IMSG_MSG_BEGIN,		/* u32 seq, u64 size expected */
 	IMSG_MSG_DATA,		/* raw bytes */
 	IMSG_MSG_END,		/* u32 seq, str mailbox, u32 uidvalidity,
-				   u32 uid, str uidl ("" if none), u64 size */
+				   u32 uid, str uidl ("" if none), u64 size,
+				   str sha256 (hex) */
 	IMSG_MSG_ABORT,		/* u32 seq */
 	IMSG_MSG_FLUSH,		/* commit what is pending now */
 	IMSG_MSG_ACK,		/* store -> fetcher: u32 n, n x u32 seq */

@@ -57,6 +57,8 @@ struct db_msg {
 	const char	*uidl;		/* POP3 key, NULL for IMAP */
 	const void	*raw;
 	size_t		 len;
+	const char	*sha256;	/* hex, as the fetcher computed it;
+					   NULL: computed by db_insert() */
 	time_t		 received;
 };
 

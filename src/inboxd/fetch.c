@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "fetch.h"
 #include "log.h"
 #include "util.h"
@@ -566,6 +567,8 @@ store_msg_begin(struct fetch *f, uint32_t seq, uint64_t size)
 {
 	struct ibuf	*b;
 
+	if (digest_begin(f->digest) == -1)
+		fatalx("sha256");
 	b = m_create(&f->store, IMSG_MSG_BEGIN, 0, -1);
 	m_add_u32(b, seq);
 	m_add_u64(b, size);
@@ -577,6 +580,8 @@ store_msg_data(struct fetch *f, const char *data, size_t len)
 {
 	size_t	 n;
 
+	if (digest_update(f->digest, data, len) == -1)
+		fatalx("sha256");
 	while (len > 0) {
 		n = len > FETCH_CHUNK ? FETCH_CHUNK : len;
 		if (imsgev_compose(&f->store, IMSG_MSG_DATA, 0, -1, data, n) ==
@@ -592,7 +597,10 @@ store_msg_end(struct fetch *f, uint32_t seq, const char *mailbox,
     uint32_t uv, uint32_t uid, const char *uidl, uint64_t size)
 {
 	struct ibuf	*b;
+	char		 sha[DIGEST_HEX];
 
+	if (digest_end(f->digest, sha) == -1)
+		fatalx("sha256");
 	b = m_create(&f->store, IMSG_MSG_END, 0, -1);
 	m_add_u32(b, seq);
 	m_add_string(b, mailbox);
@@ -600,6 +608,7 @@ store_msg_end(struct fetch *f, uint32_t seq, const char *mailbox,
 	m_add_u32(b, uid);
 	m_add_string(b, uidl);
 	m_add_u64(b, size);
+	m_add_string(b, sha);
 	(void)m_close(&f->store, b);
 }
 
@@ -928,6 +937,8 @@ fetch_main(const struct childenv *cenv)
 	if (f->acct.tls != TLS_NONE)
 		fetch_tls_init(f);
 	f->ops = f->acct.proto == PROTO_IMAP ? &imap_ops : &pop3_ops;
+	if ((f->digest = digest_new()) == NULL)
+		fatalx("sha256 not available or its self-test failed");
 	sandbox_enter(cenv);
 	sandbox_filter(ROLE_FETCH);
 	evtimer_set(&f->polltimer, poll_cb, f);

@@ -85,6 +85,7 @@ struct fetch {
 	char			 error[ERR_LEN];
 	uint64_t		 fetched;
 	uint64_t		 skipped;
+	struct digest		*digest;	/* of the message in flight */
 	uint32_t		 seq;		/* next message sequence */
 	uint32_t		 seq_session;	/* first seq of this session */
 };

@@ -27,6 +27,7 @@
 
 #include "ctl.h"
 #include "db.h"
+#include "digest.h"
 #include "inboxd.h"
 #include "log.h"
 #include "mime.h"
@@ -758,6 +759,7 @@ msg_end(struct feeder *f, struct imsg *imsg)
 	struct msgin	 m;
 	struct db_msg	 dm;
 	char		 mailbox[MAILBOX_LEN], uidl[128], why[ERR_LEN];
+	char		 sha[DIGEST_HEX];
 	uint32_t	 seq, uv, uid;
 	uint64_t	 size;
 	int		 r;
@@ -769,7 +771,9 @@ msg_end(struct feeder *f, struct imsg *imsg)
 	m_get_u32(&m, &uid);
 	m_get_string(&m, uidl, sizeof(uidl));
 	m_get_u64(&m, &size);
-	if (m_end(&m) == -1 || !f->inmsg || seq != f->seq)
+	m_get_string(&m, sha, sizeof(sha));
+	if (m_end(&m) == -1 || !f->inmsg || seq != f->seq ||
+	    !digest_valid(sha))
 		return -1;
 	if (size != f->len) {
 		log_warnx("%s: message %u: %zu bytes received, %llu announced;"
@@ -795,6 +799,8 @@ msg_end(struct feeder *f, struct imsg *imsg)
 		dm.mailbox = NULL;	/* POP3 without UIDL: keyed by content */
 	dm.raw = f->buf;
 	dm.len = f->len;
+	/* the fetcher's word, as is every byte of the message */
+	dm.sha256 = sha;
 	dm.received = time(NULL);
 	if ((r = db_insert(db, &dm)) == -1) {
 		/*
