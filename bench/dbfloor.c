@@ -48,7 +48,7 @@
 /* as in src/inboxd/store.c */
 #define BATCH_MSGS	512
 #define BATCH_BYTES	(32 * 1024 * 1024)
-#define CKPT_MAX_PAGES	16384
+#define CKPT_MAX_PAGES	65536
 
 struct msg {
 	void	*raw;

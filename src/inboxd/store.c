@@ -38,7 +38,7 @@
 #define BATCH_BYTES	(32 * 1024 * 1024)
 #define BATCH_MSECS	50		/* or this long after the first */
 #define CKPT_IDLE_MSECS	500		/* checkpoint after this long idle */
-#define CKPT_MAX_PAGES	16384		/* or once the WAL holds this much */
+#define CKPT_MAX_PAGES	65536		/* or once the WAL holds 256 MiB */
 #define CKPT_RETRY_FIRST 5		/* seconds after a failed checkpoint */
 #define CKPT_RETRY_MAX	300
 #define MSG_LIMIT	MSG_MAXSIZE
