@@ -20,6 +20,26 @@
 
 #include "util.h"
 
+/*
+ * The common case, printable ASCII without a backslash, is what strvisx
+ * would leave alone: copied as it is (cut to fit, like the rest), without
+ * libbsd's conversion of every byte to a wide character and back.
+ */
+static int
+vis_plain(char *dst, size_t dstsz, const unsigned char *src, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if (src[i] < 0x20 || src[i] > 0x7e || src[i] == '\\')
+			return 0;
+	if (len >= dstsz)
+		len = dstsz - 1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	return 1;
+}
+
 const char *
 vis_buf(char *dst, size_t dstsz, const void *src, size_t len)
 {
@@ -29,6 +49,8 @@ vis_buf(char *dst, size_t dstsz, const void *src, size_t len)
 	if (dstsz == 0)
 		return dst;
 	dst[0] = '\0';
+	if (vis_plain(dst, dstsz, src, len))
+		return dst;
 	/* strvisx needs up to four bytes out per byte in, plus the NUL */
 	if (len > (SIZE_MAX - 1) / 4)
 		len = (SIZE_MAX - 1) / 4;

@@ -184,6 +184,7 @@ struct db {
 	int		 batch;		/* between db_begin and its end */
 	int		 walpages;	/* frames in the WAL, last commit */
 	char		 err[DB_ERR_LEN];
+	char		 msgid[MIME_ID_LEN];	/* of the last insert */
 };
 
 /* what db_insert stores besides the message itself */
@@ -1142,8 +1143,10 @@ db_insert(struct db *db, const struct db_msg *m)
 	struct db_key	 k;
 	int		 r;
 
+	db->msgid[0] = '\0';
 	if (db_msg_prepare(db, m, &k) == -1)
 		return -1;
+	(void)strlcpy(db->msgid, k.hdr.message_id, sizeof(db->msgid));
 	if (db->batch)
 		return db_insert_batch(db, m, &k);
 	/* on its own: a durable transaction of one message */
@@ -1648,6 +1651,13 @@ db_inbox_plan(struct db *db, const struct db_filter *f, char *buf,
 }
 
 /* --- Message-ID --- */
+
+/* as the last db_insert() read it, for the caller's log: no second parse */
+const char *
+db_insert_msgid(struct db *db)
+{
+	return db->msgid;
+}
 
 int
 db_message_id(const void *raw, size_t len, char *buf, size_t bufsz)

@@ -210,5 +210,6 @@ int		 db_inbox_plan(struct db *, const struct db_filter *, char *,
  * the value db_insert() stores and mime_header() reports.
  */
 int		 db_message_id(const void *, size_t, char *, size_t);
+const char	*db_insert_msgid(struct db *);	/* "" if none */
 
 #endif /* INBOXD_DB_H */

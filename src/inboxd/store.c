@@ -711,12 +711,13 @@ static size_t	 audit_len, audit_cap;
 static void
 audit_stored(struct feeder *f, const struct db_msg *dm)
 {
-	char	 msgid[DB_MSGID_LEN + 1], vis[256], line[1024], *p;
-	size_t	 n, ncap;
-	int	 r;
+	const char	*msgid;
+	char		 vis[256], line[1024], *p;
+	size_t		 n, ncap;
+	int		 r;
 
-	if (db_message_id(dm->raw, dm->len, msgid, sizeof(msgid)) != 1)
-		(void)strlcpy(msgid, "-", sizeof(msgid));
+	if (*(msgid = db_insert_msgid(db)) == '\0')
+		msgid = "-";
 	vis_str(vis, sizeof(vis), msgid);
 	if (dm->uidl != NULL)
 		r = snprintf(line, sizeof(line), "account=%s uidl=%s size=%zu "
