@@ -387,7 +387,7 @@ poll_cost_cleanup() {
 
 atf_test_case huge cleanup
 huge_head() {
-	atf_set "descr" "a 50 MiB message streams with a small fetcher"
+	atf_set "descr" "a 50 MiB message streams with a small fetcher, and the store holds it once"
 	atf_set "require.user" "root"
 	atf_set "timeout" "180"
 }
@@ -406,6 +406,12 @@ huge_body() {
 	hwm=$(awk '$1 == "VmHWM:" { print $2 }' /proc/$pid/status)
 	echo "fetcher peak RSS: $hwm kB"
 	[ "$hwm" -lt 16384 ] || atf_fail "fetcher peak RSS $hwm kB"
+	# the store holds the message once (52 MB), not a second time as
+	# the record SQLite would build of it bound whole (112 MiB)
+	pid=$(ixd_child "$PWD" store)
+	hwm=$(awk '$1 == "VmHWM:" { print $2 }' /proc/$pid/status)
+	echo "store peak RSS: $hwm kB"
+	[ "$hwm" -lt 90112 ] || atf_fail "store peak RSS $hwm kB"
 }
 huge_cleanup() {
 	imap_cleanup

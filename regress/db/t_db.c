@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "digest.h"
 #include "mime.h"
 
 #define DBFILE	"t.db"
@@ -768,6 +769,68 @@ ATF_TC_BODY(failed_commit_stores_nothing, tc)
 	db = open_db();
 	ATF_CHECK_EQ(db_count(db, acc), 1);
 	db_close(db);
+}
+
+/*
+ * Bodies from 4 MiB up are written into their row in place instead of
+ * bound whole: the bytes, the digest and the header columns must come
+ * out the same on both sides of that line.
+ */
+ATF_TC_WITHOUT_HEAD(large_bodies);
+ATF_TC_BODY(large_bodies, tc)
+{
+	static const size_t	 sizes[] = { 4 * 1024 * 1024 - 1,
+				    4 * 1024 * 1024, 6 * 1024 * 1024 + 7 };
+	struct db		*db;
+	struct db_msg		 m;
+	struct digest		*dg;
+	char			*raw[3], sql[128], want[DIGEST_HEX], msgid[64];
+	void			*back;
+	size_t			 i, j, len;
+	int64_t			 acc, id;
+	int			 hlen;
+
+	ATF_REQUIRE((dg = digest_new()) != NULL);
+	db = open_db();
+	acc = account(db, "a");
+	ATF_REQUIRE_EQ(db_begin(db), 0);
+	for (i = 0; i < 3; i++) {
+		ATF_REQUIRE((raw[i] = malloc(sizes[i])) != NULL);
+		for (j = 0; j < sizes[i]; j++)
+			raw[i][j] = 'a' + (j * 7 + i) % 26;
+		hlen = snprintf(raw[i], 64, "Message-ID: <big-%zu@x>\r\n\r\n",
+		    i);
+		ATF_REQUIRE(hlen > 0 && hlen < 64);
+		raw[i][hlen] = 'b';	/* snprintf's NUL */
+		m = imap_msg(acc, "INBOX", 1, i + 1, "");
+		m.raw = raw[i];
+		m.len = sizes[i];
+		ATF_CHECK_EQ(insert(db, &m), 1);
+	}
+	ATF_REQUIRE_MSG(db_commit(db) == 0, "%s", db_error(db));
+	db_close(db);
+	db = open_db();
+	for (i = 0; i < 3; i++) {
+		(void)snprintf(sql, sizeof(sql), "SELECT id FROM messages "
+		    "WHERE uid = %zu", i + 1);
+		id = side_int(sql);
+		ATF_REQUIRE_EQ(db_raw(db, id, &back, &len), 0);
+		ATF_CHECK_EQ(len, sizes[i]);
+		ATF_CHECK_MSG(len == sizes[i] && memcmp(back, raw[i], len) == 0,
+		    "body %zu differs", i);
+		free(back);
+		ATF_REQUIRE_EQ(digest_once(dg, raw[i], sizes[i], want), 0);
+		(void)snprintf(sql, sizeof(sql), "SELECT count(*) FROM messages "
+		    "WHERE uid = %zu AND sha256 = '%s'", i + 1, want);
+		ATF_CHECK_EQ_MSG(side_int(sql), 1, "digest of body %zu", i);
+		(void)snprintf(msgid, sizeof(msgid), "<big-%zu@x>", i);
+		(void)snprintf(sql, sizeof(sql), "SELECT count(*) FROM messages "
+		    "WHERE uid = %zu AND message_id = '%s'", i + 1, msgid);
+		ATF_CHECK_EQ_MSG(side_int(sql), 1, "Message-ID of body %zu", i);
+		free(raw[i]);
+	}
+	db_close(db);
+	digest_free(dg);
 }
 
 ATF_TC_WITHOUT_HEAD(abandoned_batch_fails);
@@ -1807,6 +1870,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, open_batch_lost_at_close);
 	ATF_TP_ADD_TC(tp, failed_insert_keeps_batch);
 	ATF_TP_ADD_TC(tp, failed_commit_stores_nothing);
+	ATF_TP_ADD_TC(tp, large_bodies);
 	ATF_TP_ADD_TC(tp, abandoned_batch_fails);
 	ATF_TP_ADD_TC(tp, body_failure_undoes_message);
 	ATF_TP_ADD_TC(tp, transaction_misuse);

@@ -50,6 +50,7 @@
 
 #define DB_ERR_LEN	512
 #define DB_BUSY_MS	5000
+#define DB_BODY_INPLACE	(4 * 1024 * 1024)	/* see db_insert_body */
 #define CKEY_PREFIX	"sha256:"
 #define PLAN_PREFIX	"EXPLAIN QUERY PLAN "
 
@@ -1057,15 +1058,53 @@ db_msg_prepare(struct db *db, const struct db_msg *m, struct db_key *k)
 	return db_msg_key(db, m, k);
 }
 
+/* a large body: its row gets zeros first, then the bytes, in place */
+static int
+db_body_inplace(struct db *db, int64_t id, const void *raw, size_t len)
+{
+	sqlite3_blob	*b;
+	int		 rc;
+
+	if (len > INT_MAX) {
+		db_fail(db, "insert: message too large");
+		return -1;
+	}
+	if (sqlite3_blob_open(db->sql, "main", "bodies", "raw", id, 1, &b) !=
+	    SQLITE_OK) {
+		db_sqlfail(db, "open message body");
+		(void)sqlite3_blob_close(b);	/* NULL: a no-op */
+		return -1;
+	}
+	if ((rc = sqlite3_blob_write(b, raw, (int)len, 0)) != SQLITE_OK)
+		db_sqlfail(db, "write message body (%zu bytes)", len);
+	(void)sqlite3_blob_close(b);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/*
+ * Bound whole, a body becomes a record SQLite builds in memory before it
+ * writes it: a second copy of the message.  Above DB_BODY_INPLACE the row
+ * is inserted with zeros, which take no memory, and then written in
+ * place, so a large message costs the store about its own size.
+ */
 static int
 db_insert_body(struct db *db, int64_t id, const void *raw, size_t len)
 {
 	sqlite3_stmt	*st = db->st[ST_BODY_ADD];
+	int		 inplace = len >= DB_BODY_INPLACE;
 
-	if (db_bind_int(db, st, 1, id) == -1 ||
-	    db_bind_blob(db, st, 2, raw, len) == -1)
+	if (db_bind_int(db, st, 1, id) == -1)
 		return db_bail(st);
-	return db_exists(db, st, "insert message body") == -1 ? -1 : 0;
+	if (inplace) {
+		if (sqlite3_bind_zeroblob64(st, 2, len) != SQLITE_OK) {
+			db_sqlfail(db, "bind message body (%zu bytes)", len);
+			return db_bail(st);
+		}
+	} else if (db_bind_blob(db, st, 2, raw, len) == -1)
+		return db_bail(st);
+	if (db_exists(db, st, "insert message body") == -1)
+		return -1;
+	return inplace ? db_body_inplace(db, id, raw, len) : 0;
 }
 
 /* the two rows of a message; 1 inserted, 0 key already stored, -1 */
