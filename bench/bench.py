@@ -54,6 +54,15 @@ def detail(d):
 
 # --- /proc ---------------------------------------------------------------
 
+def machine_busy():
+    """CPU seconds the whole machine spent busy since boot (all CPUs):
+    /proc/stat's user, nice, system, irq, softirq and steal ticks."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / \
+        os.sysconf("SC_CLK_TCK")
+
+
 def proc_stat(pid):
     """(ppid, cpu seconds) of a process, or None when it is gone."""
     try:
@@ -312,6 +321,7 @@ def cmd_ixd(a):
             d.wait(lambda: a.account in d.attached, 20)
             pids = daemon_pids(d.p.pid)
             before = cpu_secs(pids)
+            busy0 = machine_busy()
             t0 = time.monotonic()
             subprocess.run([a.inboxctl, "-s", a.socket, "check",
                             a.account], check=True,
@@ -320,9 +330,11 @@ def cmd_ixd(a):
         else:
             t0 = d.t_exec
             before = {}
+            busy0 = None
             done = ("idle", "push", "error")
         d.wait(lambda: d.first_state(a.account, done, t0) is not None,
                a.timeout)
+        busy1 = machine_busy()
         t1, st = d.first_state(a.account, done, t0)
         if st == "error":
             raise RuntimeError("the check failed; see %s" % a.log)
@@ -334,6 +346,8 @@ def cmd_ixd(a):
         cpu = sum(after[p] - before.get(p, 0) for p in after)
         hwm = hwm_by_role(pids)
         info = {"msgs": n, "bytes": a.bytes}
+        if busy0 is not None:
+            info["busy"] = "%.2f" % (busy1 - busy0)
         for pid, role in pids.items():
             r = role.split()[0]
             info["cpu_" + r] = "%.3f" % (info.get("cpu_" + r, 0) +
@@ -371,6 +385,7 @@ def cmd_timed(a):
     tv = a.out + ".time"
     cmd = ["/usr/bin/time", "-v", "-o", tv] + a.argv
     with open(a.log, "ab") as log:
+        busy0 = machine_busy()
         t0 = time.monotonic()
         try:
             rc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=log,
@@ -378,11 +393,13 @@ def cmd_timed(a):
         except subprocess.TimeoutExpired:
             rc = -1
         t1 = time.monotonic()
+        busy1 = machine_busy()
     cpu, rss = 0.0, 0
     if os.path.exists(tv):
         cpu, rss, _ = parse_time_v(tv)
         os.unlink(tv)
-    info = {"msgs": a.total, "bytes": a.bytes}
+    info = {"msgs": a.total, "bytes": a.bytes,
+            "busy": "%.2f" % (busy1 - busy0)}
     if rc != 0:
         info["failed"] = "rc%d" % rc
     elif a.count:
@@ -534,6 +551,25 @@ def mib(kib):
     return "%.1f" % (kib / 1024.0)
 
 
+NCPU = os.cpu_count() or 1
+
+
+def cpu_budget(st, proto, raw, ixd):
+    """What the server spent serving the raw client (the machine's busy
+    time less the client's own), plus what inboxd's processes spent:
+    spread over every CPU, the least wall time inboxd could take."""
+    server = max(raw["busy"] - raw["cpu"], 0.0)
+    need = server + ixd["cpu"]
+    best = need / NCPU
+    return ("    %s/%s: server %.2f s + inboxd %.2f s = %.2f s of CPU: "
+            "at best %.3f s on %d CPUs = %.2f x raw; inboxd took %.3f s "
+            "with the machine %.0f%% busy" %
+            (st, proto, server, ixd["cpu"], need, best, NCPU,
+             raw["wall"] / best if best > 0 else 0, ixd["wall"],
+             100 * ixd["busy"] / (NCPU * ixd["wall"])
+             if ixd["wall"] > 0 else 0))
+
+
 def cmd_report(a):
     rows = load(a.results)
     groups = {}
@@ -568,6 +604,9 @@ def cmd_report(a):
             "cpus": {x: statistics.median(
                 float(r["info"].get("cpu_" + x, 0)) for r in ok)
                 for x in ("fetch", "store", "parent")},
+            # the whole machine's busy CPU seconds during the run
+            "busy": statistics.median(
+                float(r["info"].get("busy", 0)) for r in ok),
         }
     hdr = ("%-4s %-15s %-5s %9s %8s %8s %9s %7s %6s %9s" %
            ("set", "client", "proto", "seconds", "msg/s", "MB/s",
@@ -576,6 +615,7 @@ def cmd_report(a):
     print("-" * len(hdr))
     goals = []
     floors = []
+    budgets = []
     for st in sorted({k[0] for k in order}):
         for proto in ("imap", "pop3"):
             keys = [k for k in order if k[0] == st and k[1] == proto]
@@ -622,6 +662,8 @@ def cmd_report(a):
                 line += ", %.1f x the fastest peer (%s)" % (
                     best[0] / ixd["wall"], best[1])
             print(line)
+            if raw and raw["busy"] > 0:
+                budgets.append(cpu_budget(st, proto, raw, ixd))
         fk = (st, "-", "sqlite floor", "floor")
         if fk in groups:
             floors.append(st)
@@ -667,6 +709,11 @@ def cmd_report(a):
                 line += what % (fl["wall"] / raw["wall"], st, proto)
                 what = ", %.2f x on %s/%s"
         print(line)
+    if budgets:
+        print("  CPU budget (the machine's busy CPU time, /proc/stat, "
+              "%d CPUs):" % NCPU)
+        for line in budgets:
+            print(line)
     for proto in ("imap", "pop3"):
         c = summary.get(("C", proto, "inboxd", "warm"))
         if c:
