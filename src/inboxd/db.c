@@ -47,6 +47,7 @@
 #include "db.h"
 #include "digest.h"
 #include "mime.h"
+#include "walbuf.h"
 
 #define DB_ERR_LEN	512
 #define DB_BUSY_MS	5000
@@ -683,7 +684,13 @@ db_connect(struct db *db, const char *path)
 
 	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
-	if ((rc = sqlite3_open_v2(path, &db->sql, flags, NULL)) != SQLITE_OK) {
+	if ((rc = walbuf_register()) != SQLITE_OK) {
+		db_fail(db, "open %s: cannot set up the WAL buffer: %s", path,
+		    sqlite3_errstr(rc));
+		return -1;
+	}
+	if ((rc = sqlite3_open_v2(path, &db->sql, flags, WALBUF_VFS)) !=
+	    SQLITE_OK) {
 		if (db->sql == NULL)
 			db_fail(db, "open %s: %s", path, sqlite3_errstr(rc));
 		else
