@@ -22,12 +22,15 @@
  * that writes to a WAL which follow each other are gathered in a buffer
  * and written with one call.  The buffer is written out before anything
  * could see the file: a read, a sync, a truncation, a size query, a lock
- * change, a file control, a close, and the memory barrier SQLite raises
- * before it publishes new frames in the shared WAL index.  A commit syncs
- * the WAL (synchronous=FULL), so what it made durable is on disk exactly
- * as without this layer; a write that fails when the buffer goes out
- * fails the operation that sent it, and SQLite rolls the transaction
- * back as it would have at the write itself.
+ * change, a file control, a close, and any lock or memory barrier on the
+ * shared WAL index, which SQLite raises before it publishes new frames
+ * there (those calls come on the database file: every WAL buffer is
+ * written out then).  A commit syncs the WAL (synchronous=FULL), so what
+ * it made durable is on disk exactly as without this layer.  A write
+ * that fails when the buffer goes out fails the operation that sent it,
+ * and SQLite rolls the transaction back as it would have at the write
+ * itself; the buffer is dropped then, as its frames belong to that
+ * transaction and SQLite writes the next one over them.
  */
 
 #include <stdlib.h>
@@ -50,19 +53,22 @@ struct wbfile {
 	unsigned char	*buf;		/* NULL: not a WAL, or no memory */
 	sqlite3_int64	 off;		/* where buf[0] goes in the file */
 	size_t		 len;
+	struct wbfile	*next;		/* in wb_wals, if buf is set */
 };
 
 /* the sub-file is placed right after ours: keep it aligned */
 #define WBFILE_SIZE	((sizeof(struct wbfile) + 15) & ~(size_t)15)
 
+static struct wbfile	*wb_wals;	/* every open WAL with a buffer */
 static sqlite3_vfs	*wb_orig;
 static sqlite3_vfs	 wb_vfs;
 static const sqlite3_io_methods wb_io;
 
 #define SUB(f)		((f)->sub->pMethods)
 
+/* keep: on failure the buffer stays, for a caller that cannot report */
 static int
-wb_flush(struct wbfile *f)
+wb_write_out(struct wbfile *f, int keep)
 {
 	size_t	 done, n;
 	int	 rc;
@@ -74,7 +80,8 @@ wb_flush(struct wbfile *f)
 		rc = SUB(f)->xWrite(f->sub, f->buf + done, (int)n,
 		    f->off + (sqlite3_int64)done);
 		if (rc != SQLITE_OK) {
-			f->len = 0;
+			if (!keep)
+				f->len = 0;
 			return rc;
 		}
 	}
@@ -83,15 +90,44 @@ wb_flush(struct wbfile *f)
 }
 
 static int
+wb_flush(struct wbfile *f)
+{
+	return wb_write_out(f, 0);
+}
+
+/* before the WAL index is locked or published: every WAL on disk */
+static int
+wb_flush_wals(int keep)
+{
+	struct wbfile	*w;
+	int		 rc, first = SQLITE_OK;
+
+	for (w = wb_wals; w != NULL; w = w->next)
+		if ((rc = wb_write_out(w, keep)) != SQLITE_OK &&
+		    first == SQLITE_OK)
+			first = rc;
+	return first;
+}
+
+static int
 wb_close(sqlite3_file *pf)
 {
 	struct wbfile	*f = (struct wbfile *)pf;
 	int		 rc, crc;
 
-	rc = f->buf != NULL ? wb_flush(f) : SQLITE_OK;
+	struct wbfile	**w;
+
+	rc = wb_flush(f);
 	crc = SUB(f)->xClose(f->sub);
-	free(f->buf);
-	f->buf = NULL;
+	if (f->buf != NULL) {
+		for (w = &wb_wals; *w != NULL; w = &(*w)->next)
+			if (*w == f) {
+				*w = f->next;
+				break;
+			}
+		free(f->buf);
+		f->buf = NULL;
+	}
 	return rc != SQLITE_OK ? rc : crc;
 }
 
@@ -233,7 +269,7 @@ wb_shmlock(sqlite3_file *pf, int offset, int n, int flags)
 	struct wbfile	*f = (struct wbfile *)pf;
 	int		 rc;
 
-	if ((rc = wb_flush(f)) != SQLITE_OK)
+	if ((rc = wb_flush_wals(0)) != SQLITE_OK)
 		return rc;
 	return SUB(f)->xShmLock(f->sub, offset, n, flags);
 }
@@ -245,13 +281,12 @@ wb_shmbarrier(sqlite3_file *pf)
 	struct wbfile	*f = (struct wbfile *)pf;
 
 	/*
-	 * A failure cannot be returned here.  It cannot be one either:
-	 * SQLite syncs the frames of a commit (synchronous=FULL), which
-	 * writes the buffer out, before it publishes them; this is a
-	 * second line, for barriers raised at other times.
+	 * No failure can be returned here: what could not be written
+	 * stays, and the sync that a commit makes next fails with it.
+	 * With synchronous=FULL that sync comes first and the buffer is
+	 * empty by now; this holds for any other order.
 	 */
-	if (f->len > 0)
-		(void)wb_flush(f);
+	(void)wb_flush_wals(1);
 	SUB(f)->xShmBarrier(f->sub);
 }
 
@@ -324,8 +359,11 @@ wb_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *pf, int flags,
 		f->base.pMethods = NULL;
 		return SQLITE_CANTOPEN;
 	}
-	if (rc == SQLITE_OK && (flags & SQLITE_OPEN_WAL))
-		f->buf = malloc(WALBUF_SIZE);	/* NULL: unbuffered */
+	if (rc == SQLITE_OK && (flags & SQLITE_OPEN_WAL) &&
+	    (f->buf = malloc(WALBUF_SIZE)) != NULL) {	/* or unbuffered */
+		f->next = wb_wals;
+		wb_wals = f;
+	}
 	return rc;
 }
 
