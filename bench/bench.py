@@ -173,6 +173,29 @@ def cpu_secs(pids):
     return out
 
 
+def wakeups(pids):
+    """Voluntary context switches of each process: a process blocked in
+    its event loop counts one each time something wakes it."""
+    return {pid: proc_status(pid, "voluntary_ctxt_switches") for pid in pids}
+
+
+def quiesce(pids, still, limit):
+    """Wait until no process has used CPU for `still` seconds (`limit`
+    at most); the seconds waited."""
+    t0 = time.monotonic()
+    last = cpu_secs(pids)
+    t_last = t0
+    while time.monotonic() - t0 < limit:
+        time.sleep(0.1)
+        now = cpu_secs(pids)
+        if any(now.get(p, 0) != last.get(p, 0) for p in now):
+            last = now
+            t_last = time.monotonic()
+        elif time.monotonic() - t_last >= still:
+            break
+    return time.monotonic() - t0
+
+
 # --- running inboxd --------------------------------------------------------
 
 STATE_RE = re.compile(r"^fetch (\S+): (\S+): ([a-z]+)$")
@@ -479,16 +502,32 @@ def cmd_scale(a):
             out["fds_%s" % role] = max(proc_fds(p) for p in ps)
         out["fetch_rss_median_kib"] = int(statistics.median(
             proc_status(p, "VmRSS") for p in byrole.get("fetch", [0])))
-        # idle: what polling and IDLE cost when nothing happens
+        # the end of the fetch: the store checkpoints its WAL a moment
+        # after the last commit.  That is not idle; counted apart.
         before = cpu_secs(pids)
+        out["settle_s"] = "%.2f" % quiesce(pids, 1.0, 10.0)
+        after = cpu_secs(pids)
+        for role, ps in sorted(byrole.items()):
+            out["settle_cpu_%s_s" % role] = "%.3f" % sum(
+                after.get(p, 0) - before.get(p, 0) for p in ps)
+        # idle: what polling and IDLE cost when nothing happens.  Each
+        # wake-up is one voluntary context switch; the server's own
+        # keepalives during IDLE (Dovecot: "* OK Still here" every
+        # imap_idle_notify_interval) wake every fetcher.
+        before = cpu_secs(pids)
+        wbefore = wakeups(pids)
         time.sleep(a.idle)
         after = cpu_secs(pids)
+        wafter = wakeups(pids)
         out["idle_s"] = a.idle
         out["idle_cpu_s"] = "%.3f" % sum(after[p] - before.get(p, 0)
                                          for p in after)
         for role, ps in sorted(byrole.items()):
             out["idle_cpu_%s_s" % role] = "%.3f" % sum(
                 after.get(p, 0) - before.get(p, 0) for p in ps)
+        for role, ps in sorted(byrole.items()):
+            out["idle_wakeups_%s" % role] = sum(
+                max(0, wafter.get(p, 0) - wbefore.get(p, 0)) for p in ps)
         # reload with one account changed
         victim = names[0]
         with open(a.conf) as f:

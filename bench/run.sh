@@ -453,7 +453,10 @@ run_floor() {
 # --- many accounts -----------------------------------------------------------
 
 # Dovecot for a thousand IDLE connections: login processes that proxy
-# TLS for many clients each, and room for one imap process per client
+# TLS for many clients each, and room for one imap process per client.
+# During IDLE it sends "* OK Still here" every imap_idle_notify_interval
+# (its default, written out), at the same moment for every connection
+# from one address: each such keepalive wakes every fetcher once.
 scale_dovecot() {
 	local d=$W/scale i u n=$((ACCOUNTS + 100))
 
@@ -465,6 +468,7 @@ scale_dovecot() {
 		i=$((i + 1))
 	done
 	dovecot_start "$d" \
+	    -x "imap_idle_notify_interval = 2 mins" \
 	    -x "default_process_limit = $((n + 100))" \
 	    -x "default_client_limit = $((4 * n))" \
 	    -x "service imap-login {

@@ -500,6 +500,42 @@ kill_fetcher_cleanup() {
 	imap_cleanup
 }
 
+atf_test_case idle_quiet cleanup
+idle_quiet_head() {
+	atf_set "descr" "in IDLE with nothing new, no process of inboxd wakes"
+	atf_set "require.user" "root"
+}
+# times the processes of the daemon in DIR were woken (voluntary context
+# switches), summed
+wakeups() {
+	_p=$(ixd_pid "$1")
+	for _c in $_p $(ixd_children_of "$_p"); do
+		awk '/^voluntary_ctxt_switches:/ { print $2 }' \
+		    "/proc/$_c/status"
+	done | awk '{ n += $1 } END { print n + 0 }'
+}
+idle_quiet_body() {
+	# no "* OK Still here" from the server during the test
+	imap_setup -x "imap_idle_notify_interval = 30 mins"
+	deliver_many "$PWD" alice 3 2000
+	ixd_account "$PWD" box imap "$IMAPS_PORT" 'credential "alice"' \
+	    "tls ca \"$PWD/ca.pem\"" keep 'check every 1m'
+	ixd_start "$PWD"
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 3
+	atf_check -s exit:0 "$IXD" ixd_wait 10 eval \
+	    "ixd_ctl '$PWD' show accounts | grep -q push"
+	# the store's checkpoint after the last commit, then nothing at all
+	sleep 2
+	w0=$(wakeups "$PWD")
+	sleep 5
+	w1=$(wakeups "$PWD")
+	[ "$w1" -eq "$w0" ] ||
+	    atf_fail "woken $((w1 - w0)) times in 5 s of IDLE"
+}
+idle_quiet_cleanup() {
+	imap_cleanup
+}
+
 atf_init_test_cases() {
 	atf_add_test_case keep
 	atf_add_test_case delete
@@ -520,4 +556,5 @@ atf_init_test_cases() {
 	atf_add_test_case uidvalidity
 	atf_add_test_case kill_store
 	atf_add_test_case kill_fetcher
+	atf_add_test_case idle_quiet
 }
