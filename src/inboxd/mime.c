@@ -853,6 +853,7 @@ struct field {
 	size_t			 namelen;
 	const unsigned char	*val;	/* raw: line breaks included */
 	size_t			 vallen;
+	int			 folded;	/* continuation lines follow */
 };
 
 static void
@@ -945,8 +946,11 @@ hs_field(struct hscan *h, struct field *f)
 		while (hs_folded(h) == 1)
 			(void)hs_line(h, &s2, &e2);
 	}
-	while ((r = hs_folded(h)) == 1)
+	f->folded = 0;
+	while ((r = hs_folded(h)) == 1) {
 		(void)hs_line(h, &s2, &e);
+		f->folded = 1;
+	}
 	if (r == -1) {
 		/* it may go on past the window: unusable */
 		h->bad |= MIME_BAD_SYNTAX;
@@ -965,6 +969,69 @@ field_is(const struct field *f, const char *name)
 {
 	return f->namelen == strlen(name) &&
 	    strncasecmp((const char *)f->name, name, f->namelen) == 0;
+}
+
+/* the fields we read: the summary's, then the MIME ones */
+enum hf {
+	HF_FROM,
+	HF_TO,
+	HF_CC,
+	HF_SUBJECT,
+	HF_DATE,
+	HF_MSGID,
+	HF_INREPLYTO,
+	HF_MAX,			/* the summary's end here */
+	HF_CTYPE = HF_MAX,
+	HF_CDISP,
+	HF_CTE,
+	HF_OTHER
+};
+
+/* lc is lower case; s is a field name, which holds no controls */
+static int
+name_eq(const unsigned char *s, const char *lc, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (lower(s[i]) != lc[i])
+			return 0;
+	return 1;
+}
+
+#define HFN(name, hf)	{ (name), sizeof(name) - 1, (hf) }
+
+static const struct {
+	const char	*name;		/* lower case */
+	size_t		 len;
+	enum hf		 hf;
+} hf_names[] = {
+	HFN("from", HF_FROM),
+	HFN("to", HF_TO),
+	HFN("cc", HF_CC),
+	HFN("subject", HF_SUBJECT),
+	HFN("date", HF_DATE),
+	HFN("message-id", HF_MSGID),
+	HFN("in-reply-to", HF_INREPLYTO),
+	HFN("content-type", HF_CTYPE),
+	HFN("content-disposition", HF_CDISP),
+	HFN("content-transfer-encoding", HF_CTE),
+};
+
+/*
+ * Which field f is.  A message has a dozen fields or more and most are
+ * none of ours: comparing lengths first rules them out cheaply.
+ */
+static enum hf
+field_which(const struct field *f)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(hf_names) / sizeof(hf_names[0]); i++)
+		if (f->namelen == hf_names[i].len &&
+		    name_eq(f->name, hf_names[i].name, f->namelen))
+			return hf_names[i].hf;
+	return HF_OTHER;
 }
 
 /* the value without its line breaks; -1 if it was cut to fit */
@@ -996,20 +1063,27 @@ field_verbatim(const struct field *f, char *buf, size_t bufsz)
 	const unsigned char	*s;
 	size_t			 n, i;
 
-	if (field_unfold(f, (unsigned char *)buf, bufsz - 1, &n) == -1) {
-		buf[0] = '\0';
-		return 0;
+	/* a value on one line is its own unfolding: look at it in place */
+	if (!f->folded) {
+		s = f->val;
+		n = f->vallen;
+		if (n > bufsz - 1)
+			goto unusable;
+	} else {
+		if (field_unfold(f, (unsigned char *)buf, bufsz - 1, &n) == -1)
+			goto unusable;
+		s = (const unsigned char *)buf;
 	}
-	s = (const unsigned char *)buf;
 	for (i = 0; i < n; i++)
-		if ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f) {
-			buf[0] = '\0';
-			return 0;
-		}
+		if ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
+			goto unusable;
 	trim(&s, &n);
 	memmove(buf, s, n);
 	buf[n] = '\0';
 	return n > 0;
+ unusable:
+	buf[0] = '\0';
+	return 0;
 }
 
 int
@@ -1608,7 +1682,7 @@ ct_parse(const unsigned char *s, size_t n, struct ctype *ct)
 
 /* one MIME field of a part's header */
 static void
-part_field(const struct field *f, struct part *pt)
+part_field(enum hf which, const struct field *f, struct part *pt)
 {
 	unsigned char		 buf[PART_FIELD_MAX];
 	const unsigned char	*s = buf;
@@ -1616,7 +1690,8 @@ part_field(const struct field *f, struct part *pt)
 	size_t			 n;
 
 	(void)field_unfold(f, buf, sizeof(buf), &n);	/* cut: fine */
-	if (field_is(f, "content-type")) {
+	switch (which) {
+	case HF_CTYPE:
 		ct_parse(buf, n, &pt->ct);
 		if (pt->ct.type[0] == '\0' || pt->ct.sub[0] == '\0') {
 			/* RFC 2045 5.2: unreadable is text/plain */
@@ -1624,10 +1699,12 @@ part_field(const struct field *f, struct part *pt)
 			(void)strlcpy(pt->ct.sub, "plain", sizeof(pt->ct.sub));
 		}
 		pt->attach |= pt->ct.named;
-	} else if (field_is(f, "content-disposition")) {
+		break;
+	case HF_CDISP:
 		ct_parse(buf, n, &cd);
 		pt->attach |= cd.named || strcmp(cd.type, "attachment") == 0;
-	} else if (field_is(f, "content-transfer-encoding")) {
+		break;
+	case HF_CTE:
 		trim(&s, &n);
 		if (n == 16 && strncasecmp((const char *)s,
 		    "quoted-printable", n) == 0)
@@ -1635,6 +1712,9 @@ part_field(const struct field *f, struct part *pt)
 		else if (n == 6 && strncasecmp((const char *)s, "base64",
 		    n) == 0)
 			pt->cte = CTE_BASE64;
+		break;
+	default:
+		break;
 	}
 }
 
@@ -1651,37 +1731,52 @@ part_has_header(const unsigned char *p, size_t len)
 	return s == e || hs_name(p + s, e - s, &namelen, &val);
 }
 
+/* a part before its header is read: text/plain, all body */
 static void
-part_parse(const unsigned char *p, size_t len, int depth, struct part *pt)
+part_init(const unsigned char *p, size_t len, int depth, struct part *pt)
 {
-	struct hscan	 h;
-	struct field	 f;
-	int		 seen_ct = 0, seen_cd = 0, seen_cte = 0, *seen;
-
 	memset(pt, 0, sizeof(*pt));
 	(void)strlcpy(pt->ct.type, "text", sizeof(pt->ct.type));
 	(void)strlcpy(pt->ct.sub, "plain", sizeof(pt->ct.sub));
 	pt->depth = depth;
 	pt->body = p;
 	pt->bodylen = len;
+}
+
+/* a field of the part's header; the first of each MIME field counts */
+static void
+part_note(enum hf which, const struct field *f, struct part *pt,
+    int seen[3])
+{
+	if (which != HF_CTYPE && which != HF_CDISP && which != HF_CTE)
+		return;
+	if (seen[which - HF_CTYPE]++ == 0)
+		part_field(which, f, pt);
+}
+
+/* the header ended where h says: the body follows */
+static void
+part_body(const struct hscan *h, struct part *pt)
+{
+	pt->body = h->p + h->body;
+	pt->bodylen = h->end - h->body;
+}
+
+static void
+part_parse(const unsigned char *p, size_t len, int depth, struct part *pt)
+{
+	struct hscan	 h;
+	struct field	 f;
+	int		 seen[3] = { 0, 0, 0 };
+
+	part_init(p, len, depth, pt);
 	/* a part with no header at all is all body */
 	if (depth > 0 && !part_has_header(p, len))
 		return;
 	hs_init(&h, p, len, depth == 0 ? MIME_HDR_MAX : PART_HDR_MAX);
-	while (hs_field(&h, &f) == 1) {
-		if (field_is(&f, "content-type"))
-			seen = &seen_ct;
-		else if (field_is(&f, "content-disposition"))
-			seen = &seen_cd;
-		else if (field_is(&f, "content-transfer-encoding"))
-			seen = &seen_cte;
-		else
-			continue;
-		if ((*seen)++ == 0)
-			part_field(&f, pt);
-	}
-	pt->body = p + h.body;
-	pt->bodylen = len - h.body;
+	while (hs_field(&h, &f) == 1)
+		part_note(field_which(&f), &f, pt, seen);
+	part_body(&h, pt);
 }
 
 struct walk {
@@ -1758,6 +1853,17 @@ walk_multi(struct walk *w, const struct part *pt)
 		walk_part(w, b + start, n - start, pt->depth + 1);
 }
 
+/* a part whose header has been read: follow it, or hand it to the leaf */
+static void
+walk_parsed(struct walk *w, const struct part *pt)
+{
+	if (strcmp(pt->ct.type, "multipart") == 0 &&
+	    pt->ct.boundary[0] != '\0' && pt->depth < DEPTH_MAX)
+		walk_multi(w, pt);
+	else if (w->leaf(w, pt))
+		w->stop = 1;
+}
+
 static void
 walk_part(struct walk *w, const unsigned char *p, size_t len, int depth)
 {
@@ -1770,11 +1876,18 @@ walk_part(struct walk *w, const unsigned char *p, size_t len, int depth)
 		return;
 	}
 	part_parse(p, len, depth, &pt);
-	if (strcmp(pt.ct.type, "multipart") == 0 &&
-	    pt.ct.boundary[0] != '\0' && depth < DEPTH_MAX)
-		walk_multi(w, &pt);
-	else if (w->leaf(w, &pt))
-		w->stop = 1;
+	walk_parsed(w, &pt);
+}
+
+static void
+walk_init(struct walk *w, int (*leaf)(struct walk *, const struct part *),
+    void *arg)
+{
+	w->leaf = leaf;
+	w->arg = arg;
+	w->budget = SCAN_MAX;
+	w->parts = 0;
+	w->stop = 0;
 }
 
 static void
@@ -1783,11 +1896,7 @@ walk(const void *raw, size_t len, int (*leaf)(struct walk *,
 {
 	struct walk	 w;
 
-	w.leaf = leaf;
-	w.arg = arg;
-	w.budget = SCAN_MAX;
-	w.parts = 0;
-	w.stop = 0;
+	walk_init(&w, leaf, arg);
 	walk_part(&w, raw, len, 0);
 }
 
@@ -1803,27 +1912,6 @@ leaf_attach(struct walk *w, const struct part *pt)
 }
 
 /* --- the header summary --- */
-
-enum hf {
-	HF_FROM,
-	HF_TO,
-	HF_CC,
-	HF_SUBJECT,
-	HF_DATE,
-	HF_MSGID,
-	HF_INREPLYTO,
-	HF_MAX
-};
-
-static const char *const hf_names[HF_MAX] = {
-	[HF_FROM] = "from",
-	[HF_TO] = "to",
-	[HF_CC] = "cc",
-	[HF_SUBJECT] = "subject",
-	[HF_DATE] = "date",
-	[HF_MSGID] = "message-id",
-	[HF_INREPLYTO] = "in-reply-to",
-};
 
 static int
 hdr_date(const unsigned char *s, size_t n, struct mime_hdr *out)
@@ -1847,7 +1935,21 @@ hdr_field(enum hf which, const struct field *f, struct mime_hdr *out)
 	size_t			 n;
 	int			 bad = 0;
 
-	(void)field_unfold(f, buf, sizeof(buf), &n);	/* longer is cut */
+	if (which == HF_MSGID || which == HF_INREPLYTO) {
+		if (which == HF_MSGID)
+			(void)field_verbatim(f, out->message_id,
+			    sizeof(out->message_id));
+		else
+			(void)field_verbatim(f, out->in_reply_to,
+			    sizeof(out->in_reply_to));
+		return 0;
+	}
+	/* a value on one line is its own unfolding: no copy */
+	if (!f->folded) {
+		s = f->val;
+		n = f->vallen < sizeof(buf) ? f->vallen : sizeof(buf);
+	} else
+		(void)field_unfold(f, buf, sizeof(buf), &n);	/* cut */
 	trim(&s, &n);
 	switch (which) {
 	case HF_FROM:
@@ -1869,38 +1971,54 @@ hdr_field(enum hf which, const struct field *f, struct mime_hdr *out)
 	case HF_DATE:
 		bad = hdr_date(s, n, out);
 		break;
-	case HF_MSGID:
-		(void)field_verbatim(f, out->message_id,
-		    sizeof(out->message_id));
-		break;
-	case HF_INREPLYTO:
-		(void)field_verbatim(f, out->in_reply_to,
-		    sizeof(out->in_reply_to));
-		break;
-	case HF_MAX:
+	default:
 		break;
 	}
 	return bad;
 }
 
+/*
+ * What mime_header() says of a message without the fields.  The caller
+ * reads each string up to its NUL: clearing the whole struct, several
+ * KiB, would cost more than the parse of a small header.
+ */
+static void
+hdr_clear(struct mime_hdr *out)
+{
+	out->from_name[0] = out->from_addr[0] = '\0';
+	out->to[0] = out->cc[0] = out->subject[0] = out->date[0] = '\0';
+	out->message_id[0] = out->in_reply_to[0] = '\0';
+	out->date_utc = 0;
+	out->has_attachments = 0;
+	out->malformed = 0;
+}
+
+/*
+ * One pass over the header: the summary's fields, and the MIME fields
+ * of the message as a part, from which the walk for attachments starts
+ * without reading the header again.
+ */
 int
 mime_header(const void *raw, size_t len, struct mime_hdr *out)
 {
 	struct hscan	 h;
 	struct field	 f;
-	int		 seen[HF_MAX], i;
+	struct part	 pt;
+	struct walk	 w;
+	enum hf		 which;
+	int		 seen[HF_MAX], pseen[3] = { 0, 0, 0 };
 
-	memset(out, 0, sizeof(*out));
+	hdr_clear(out);
 	memset(seen, 0, sizeof(seen));
 	if (raw == NULL)
 		len = 0;
 	hs_init(&h, raw, len, MIME_HDR_MAX);
+	part_init(raw, len, 0, &pt);
 	while (hs_field(&h, &f) == 1) {
-		for (i = 0; i < HF_MAX && !field_is(&f, hf_names[i]); i++)
-			;
-		if (i == HF_MAX || seen[i]++)
-			continue;	/* the first of each counts */
-		out->malformed |= hdr_field(i, &f, out);
+		if ((which = field_which(&f)) >= HF_MAX)
+			part_note(which, &f, &pt, pseen);
+		else if (seen[which]++ == 0)	/* the first of each counts */
+			out->malformed |= hdr_field(which, &f, out);
 	}
 	out->malformed |= h.bad;
 	if (!seen[HF_FROM] || out->from_addr[0] == '\0')
@@ -1909,8 +2027,12 @@ mime_header(const void *raw, size_t len, struct mime_hdr *out)
 		out->malformed |= MIME_BAD_DATE;
 	if (!utf8_clean(h.p, h.body < h.len ? h.body : h.len))
 		out->malformed |= MIME_BAD_8BIT;
-	if (len > 0)
-		walk(raw, len, leaf_attach, &out->has_attachments);
+	if (len > 0) {
+		part_body(&h, &pt);
+		walk_init(&w, leaf_attach, &out->has_attachments);
+		w.parts = 1;	/* this one */
+		walk_parsed(&w, &pt);
+	}
 	return out->malformed;
 }
 
