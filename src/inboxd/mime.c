@@ -203,6 +203,38 @@ utf8_get(const unsigned char *s, size_t n, size_t *used)
 	return c;
 }
 
+/* printable ASCII: what every mode keeps as it is */
+static int
+is_print(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f;
+}
+
+/*
+ * Append a run of printable ASCII at once, as much of it as fits, as
+ * sb_cp() would one by one; the length of the run taken.
+ */
+static size_t
+sb_ascii(struct sb *b, const unsigned char *s, size_t n)
+{
+	size_t	 run, room;
+
+	for (run = 0; run < n && is_print(s[run]); run++)
+		;
+	room = b->size - b->len - 1;	/* b is not full: size > len + 0 */
+	if (run > room) {
+		memcpy(b->buf + b->len, s, room);
+		b->len += room;
+		b->buf[b->len] = '\0';
+		b->full = 1;
+		return run;
+	}
+	memcpy(b->buf + b->len, s, run);
+	b->len += run;
+	b->buf[b->len] = '\0';
+	return run;
+}
+
 /* append UTF-8, invalid bytes replaced; 1 if there were any */
 static int
 sb_utf8(struct sb *b, const unsigned char *s, size_t n)
@@ -212,6 +244,11 @@ sb_utf8(struct sb *b, const unsigned char *s, size_t n)
 	int	 bad = 0;
 
 	while (i < n && !b->full) {
+		/* mostly ASCII: a run costs one copy, not a call a byte */
+		if (is_print(s[i])) {
+			i += sb_ascii(b, s + i, n - i);
+			continue;
+		}
 		if ((c = utf8_get(s + i, n - i, &used)) == -1) {
 			c = REPLACEMENT;
 			bad = 1;
@@ -229,6 +266,10 @@ utf8_clean(const unsigned char *s, size_t n)
 	size_t	 i = 0, used;
 
 	while (i < n) {
+		if (s[i] != '\0' && s[i] < 0x80) {
+			i++;	/* the common case, without a call */
+			continue;
+		}
 		if (s[i] == '\0' || utf8_get(s + i, n - i, &used) == -1)
 			return 0;
 		i += used;
