@@ -533,6 +533,22 @@ lower(int c)
 	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
 }
 
+/*
+ * RFC 2045 tspecials, which end a token or a charset name: a switch,
+ * not strchr(3), for it is asked of every byte of them.
+ */
+static int
+is_tspecial(int c)
+{
+	switch (c) {
+	case '(': case ')': case '<': case '>': case '@': case ',':
+	case ';': case ':': case '\\': case '"': case '/': case '[':
+	case ']': case '?': case '=':
+		return 1;
+	}
+	return 0;
+}
+
 static int
 hexval(int c)
 {
@@ -711,7 +727,7 @@ struct ew {
 static int
 ew_csch(int c)
 {
-	return c > ' ' && c < 0x7f && strchr("()<>@,;:\"/[]?=\\", c) == NULL;
+	return c > ' ' && c < 0x7f && !is_tspecial(c);
 }
 
 /* does s start with an encoded word?  =?charset[*lang]?B|Q?text?= */
@@ -1097,6 +1113,22 @@ field_unfold(const struct field *f, unsigned char *d, size_t dsz,
 	return 0;
 }
 
+/*
+ * The value unfolded, at most dsz bytes of it: a value on one line is
+ * its own unfolding, used in place; a folded one is copied to d.
+ */
+static const unsigned char *
+field_value(const struct field *f, unsigned char *d, size_t dsz,
+    size_t *dlen)
+{
+	if (f->folded) {
+		(void)field_unfold(f, d, dsz, dlen);
+		return d;
+	}
+	*dlen = f->vallen < dsz ? f->vallen : dsz;
+	return f->val;
+}
+
 /* a value kept as sent (Message-ID): 1 if it is usable */
 static int
 field_verbatim(const struct field *f, char *buf, size_t bufsz)
@@ -1241,7 +1273,12 @@ addr_angle(const unsigned char *s, size_t n, size_t i, struct mbox *m,
 static int
 addr_special(int c)
 {
-	return is_space(c) || (c != '\0' && strchr("()<>\",:;", c) != NULL);
+	switch (c) {
+	case '(': case ')': case '<': case '>': case '"': case ',':
+	case ':': case ';':
+		return 1;
+	}
+	return is_space(c);
 }
 
 /* the decoded display name and the address of a mailbox */
@@ -1318,10 +1355,11 @@ addr_walk(const unsigned char *s, size_t n,
 			bad |= MIME_BAD_SYNTAX;
 			i++;
 		} else {
-			for (j = i + 1; j < n && !addr_special(s[j]); j++)
-				;
-			if (memchr(s + i, '@', j - i) != NULL)
+			if (s[i] == '@')
 				m.at = 1;
+			for (j = i + 1; j < n && !addr_special(s[j]); j++)
+				if (s[j] == '@')
+					m.at = 1;
 			mbox_phrase(&m, s + i, j - i);
 			m.words++;
 			i = j;
@@ -1622,7 +1660,7 @@ struct part {
 static int
 ct_tokench(int c)
 {
-	return c > ' ' && c < 0x7f && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+	return c > ' ' && c < 0x7f && !is_tspecial(c);
 }
 
 /* a token at s[i], lower-cased into buf ("" if too long); past it */
@@ -1726,14 +1764,14 @@ static void
 part_field(enum hf which, const struct field *f, struct part *pt)
 {
 	unsigned char		 buf[PART_FIELD_MAX];
-	const unsigned char	*s = buf;
+	const unsigned char	*s;
 	struct ctype		 cd;
 	size_t			 n;
 
-	(void)field_unfold(f, buf, sizeof(buf), &n);	/* cut: fine */
+	s = field_value(f, buf, sizeof(buf), &n);	/* cut: fine */
 	switch (which) {
 	case HF_CTYPE:
-		ct_parse(buf, n, &pt->ct);
+		ct_parse(s, n, &pt->ct);
 		if (pt->ct.type[0] == '\0' || pt->ct.sub[0] == '\0') {
 			/* RFC 2045 5.2: unreadable is text/plain */
 			(void)strlcpy(pt->ct.type, "text", sizeof(pt->ct.type));
@@ -1742,7 +1780,7 @@ part_field(enum hf which, const struct field *f, struct part *pt)
 		pt->attach |= pt->ct.named;
 		break;
 	case HF_CDISP:
-		ct_parse(buf, n, &cd);
+		ct_parse(s, n, &cd);
 		pt->attach |= cd.named || strcmp(cd.type, "attachment") == 0;
 		break;
 	case HF_CTE:
@@ -1970,7 +2008,7 @@ static int
 hdr_field(enum hf which, const struct field *f, struct mime_hdr *out)
 {
 	unsigned char		 buf[FIELD_MAX];
-	const unsigned char	*s = buf;
+	const unsigned char	*s;
 	struct from		 from;
 	struct sb		 sb;
 	size_t			 n;
@@ -1985,12 +2023,7 @@ hdr_field(enum hf which, const struct field *f, struct mime_hdr *out)
 			    sizeof(out->in_reply_to));
 		return 0;
 	}
-	/* a value on one line is its own unfolding: no copy */
-	if (!f->folded) {
-		s = f->val;
-		n = f->vallen < sizeof(buf) ? f->vallen : sizeof(buf);
-	} else
-		(void)field_unfold(f, buf, sizeof(buf), &n);	/* cut */
+	s = field_value(f, buf, sizeof(buf), &n);	/* longer is cut */
 	trim(&s, &n);
 	switch (which) {
 	case HF_FROM:
