@@ -250,13 +250,28 @@ sb_utf8(struct sb *b, const unsigned char *s, size_t n)
 			continue;
 		}
 		if ((c = utf8_get(s + i, n - i, &used)) == -1) {
-			c = REPLACEMENT;
+			sb_cp(b, REPLACEMENT);
 			bad = 1;
-		}
-		sb_cp(b, c);
+		} else if (c >= 0xa0) {
+			/* no control: the bytes sb_cp() would make of it */
+			sb_raw(b, s + i, used);
+		} else
+			sb_cp(b, c);
 		i += used;
 	}
 	return bad;
+}
+
+/* 1 if none of the 8 bytes at s is NUL or has its high bit set */
+static int
+ascii8(const unsigned char *s)
+{
+	uint64_t	 v;
+
+	memcpy(&v, s, sizeof(v));
+	/* the classic test for a zero byte, and the high bits */
+	return ((v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL) ==
+	    0 && (v & 0x8080808080808080ULL) == 0;
 }
 
 /* 1 if s is UTF-8 without NUL */
@@ -266,8 +281,13 @@ utf8_clean(const unsigned char *s, size_t n)
 	size_t	 i = 0, used;
 
 	while (i < n) {
+		/* a header is mostly ASCII: pass it 8 bytes at a time */
+		if (n - i >= 8 && ascii8(s + i)) {
+			i += 8;
+			continue;
+		}
 		if (s[i] != '\0' && s[i] < 0x80) {
-			i++;	/* the common case, without a call */
+			i++;
 			continue;
 		}
 		if (s[i] == '\0' || utf8_get(s + i, n - i, &used) == -1)
@@ -1221,8 +1241,6 @@ static size_t
 addr_quoted(const unsigned char *s, size_t n, size_t i, struct mbox *m,
     int *bad)
 {
-	unsigned char	 c;
-
 	mbox_phrase(m, s, 0);
 	m->words++;
 	m->quoted = 1;
@@ -1231,8 +1249,9 @@ addr_quoted(const unsigned char *s, size_t n, size_t i, struct mbox *m,
 			return i + 1;
 		if (s[i] == '\\' && i + 1 < n)
 			i++;
-		c = s[i];
-		mbox_phrase(m, &c, 1);
+		/* as mbox_phrase() would, the blank before it being done */
+		if (m->plen < sizeof(m->phrase))
+			m->phrase[m->plen++] = s[i];
 	}
 	*bad |= MIME_BAD_SYNTAX;
 	return n;
