@@ -420,18 +420,28 @@ cs_in(const char *name, const char *words)
 	return 0;
 }
 
+/* the table's names normalised, made once */
+static char	cs_names[NCHARSETS][CHARSET_LEN + 1];
+static int	cs_named;
+
 /* the index of a charset name; -1 if we do not know it */
 static int
 cs_lookup(const char *s, size_t n)
 {
-	char	 want[CHARSET_LEN + 1], name[CHARSET_LEN + 1];
+	char	 want[CHARSET_LEN + 1];
 	int	 i;
 
 	if (cs_norm(s, n, want, sizeof(want)) == -1)
 		return -1;
+	if (!cs_named) {
+		for (i = 0; i < NCHARSETS; i++)
+			(void)cs_norm(charsets[i].name,
+			    strlen(charsets[i].name), cs_names[i],
+			    sizeof(cs_names[i]));
+		cs_named = 1;
+	}
 	for (i = 0; i < NCHARSETS; i++) {
-		if (cs_norm(charsets[i].name, strlen(charsets[i].name), name,
-		    sizeof(name)) == 0 && strcmp(name, want) == 0)
+		if (strcmp(cs_names[i], want) == 0)
 			return i;
 		if (cs_in(want, charsets[i].alias))
 			return i;
@@ -511,12 +521,18 @@ cs_convert(int i, const unsigned char *in, size_t n, struct sb *out)
 	case CS_UTF8:
 		return sb_utf8(out, in, n);
 	case CS_LATIN1:
-		for (k = 0; k < n && !out->full; k++)
-			sb_cp(out, in[k]);
+		for (k = 0; k < n && !out->full; k++) {
+			if (is_print(in[k]))
+				k += sb_ascii(out, in + k, n - k) - 1;
+			else
+				sb_cp(out, in[k]);
+		}
 		return 0;
 	case CS_CP1252:
 		for (k = 0; k < n && !out->full; k++) {
-			if (in[k] < 0x80 || in[k] >= 0xa0)
+			if (is_print(in[k]))
+				k += sb_ascii(out, in + k, n - k) - 1;
+			else if (in[k] < 0x80 || in[k] >= 0xa0)
 				sb_cp(out, in[k]);
 			else if (cp1252_high[in[k] - 0x80] != 0)
 				sb_cp(out, cp1252_high[in[k] - 0x80]);
@@ -1076,38 +1092,61 @@ name_eq(const unsigned char *s, const char *lc, size_t n)
 	return 1;
 }
 
-#define HFN(name, hf)	{ (name), sizeof(name) - 1, (hf) }
+/* is f the field called lc (lower case)? */
+static int
+field_eq(const struct field *f, const char *lc, size_t len)
+{
+	return f->namelen == len && name_eq(f->name, lc, len);
+}
 
-static const struct {
-	const char	*name;		/* lower case */
-	size_t		 len;
-	enum hf		 hf;
-} hf_names[] = {
-	HFN("from", HF_FROM),
-	HFN("to", HF_TO),
-	HFN("cc", HF_CC),
-	HFN("subject", HF_SUBJECT),
-	HFN("date", HF_DATE),
-	HFN("message-id", HF_MSGID),
-	HFN("in-reply-to", HF_INREPLYTO),
-	HFN("content-type", HF_CTYPE),
-	HFN("content-disposition", HF_CDISP),
-	HFN("content-transfer-encoding", HF_CTE),
-};
+#define FIELD_EQ(f, lc)	field_eq((f), (lc), sizeof(lc) - 1)
 
 /*
  * Which field f is.  A message has a dozen fields or more and most are
- * none of ours: comparing lengths first rules them out cheaply.
+ * none of ours: the length alone rules them out, and picks the one or
+ * two names to compare.
  */
 static enum hf
 field_which(const struct field *f)
 {
-	size_t	 i;
-
-	for (i = 0; i < sizeof(hf_names) / sizeof(hf_names[0]); i++)
-		if (f->namelen == hf_names[i].len &&
-		    name_eq(f->name, hf_names[i].name, f->namelen))
-			return hf_names[i].hf;
+	switch (f->namelen) {
+	case 2:
+		if (FIELD_EQ(f, "to"))
+			return HF_TO;
+		if (FIELD_EQ(f, "cc"))
+			return HF_CC;
+		break;
+	case 4:
+		if (FIELD_EQ(f, "from"))
+			return HF_FROM;
+		if (FIELD_EQ(f, "date"))
+			return HF_DATE;
+		break;
+	case 7:
+		if (FIELD_EQ(f, "subject"))
+			return HF_SUBJECT;
+		break;
+	case 10:
+		if (FIELD_EQ(f, "message-id"))
+			return HF_MSGID;
+		break;
+	case 11:
+		if (FIELD_EQ(f, "in-reply-to"))
+			return HF_INREPLYTO;
+		break;
+	case 12:
+		if (FIELD_EQ(f, "content-type"))
+			return HF_CTYPE;
+		break;
+	case 19:
+		if (FIELD_EQ(f, "content-disposition"))
+			return HF_CDISP;
+		break;
+	case 25:
+		if (FIELD_EQ(f, "content-transfer-encoding"))
+			return HF_CTE;
+		break;
+	}
 	return HF_OTHER;
 }
 
@@ -1517,7 +1556,7 @@ dt_name(const struct dtok *t, const char *names, int nnames)
 	if (t->type != DT_ALPHA || t->n < 3)
 		return -1;
 	for (i = 0; i < nnames; i++)
-		if (strncasecmp((const char *)t->s, names + 3 * i, 3) == 0)
+		if (name_eq(t->s, names + 3 * i, 3))
 			return i;
 	return -1;
 }
@@ -1533,19 +1572,20 @@ static int
 dt_zone_name(const struct dtok *t, int *off)
 {
 	static const struct {
-		const char	*name;
+		const char	*name;		/* lower case */
+		size_t		 len;
 		int		 hours;
 	} zones[] = {
-		{ "UT", 0 }, { "UTC", 0 }, { "GMT", 0 }, { "Z", 0 },
-		{ "EST", -5 }, { "EDT", -4 }, { "CST", -6 }, { "CDT", -5 },
-		{ "MST", -7 }, { "MDT", -6 }, { "PST", -8 }, { "PDT", -7 },
+		{ "ut", 2, 0 }, { "utc", 3, 0 }, { "gmt", 3, 0 }, { "z", 1, 0 },
+		{ "est", 3, -5 }, { "edt", 3, -4 }, { "cst", 3, -6 },
+		{ "cdt", 3, -5 }, { "mst", 3, -7 }, { "mdt", 3, -6 },
+		{ "pst", 3, -8 }, { "pdt", 3, -7 },
 	};
 	size_t	 i;
 
 	*off = 0;
 	for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++)
-		if (t->n == strlen(zones[i].name) &&
-		    strncasecmp((const char *)t->s, zones[i].name, t->n) == 0) {
+		if (t->n == zones[i].len && name_eq(t->s, zones[i].name, t->n)) {
 			*off = zones[i].hours * 60;
 			return 0;
 		}
