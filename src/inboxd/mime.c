@@ -1585,7 +1585,8 @@ dt_zone_name(const struct dtok *t, int *off)
 
 	*off = 0;
 	for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++)
-		if (t->n == zones[i].len && name_eq(t->s, zones[i].name, t->n)) {
+		if (t->n == zones[i].len &&
+		    name_eq(t->s, zones[i].name, t->n)) {
 			*off = zones[i].hours * 60;
 			return 0;
 		}
