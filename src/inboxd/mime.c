@@ -1949,17 +1949,50 @@ is_delim(const unsigned char *line, size_t n, const char *bnd, size_t blen,
 	return 1;
 }
 
+/*
+ * The first line at or after pos (a line's start) that begins with "--",
+ * as a delimiter does; n if none.  Looking for the '-' rather than the
+ * end of every line is what makes a long body cheap to walk: base64 has
+ * none, and text few.
+ */
+static size_t
+dash_line(const unsigned char *b, size_t n, size_t pos)
+{
+	const unsigned char	*d;
+	size_t			 k = pos;
+
+	if (n - pos >= 2 && b[pos] == '-' && b[pos + 1] == '-')
+		return pos;
+	while (k < n && (d = memchr(b + k, '-', n - k)) != NULL) {
+		k = d - b;
+		if (k > pos && b[k - 1] == '\n' && k + 1 < n &&
+		    b[k + 1] == '-')
+			return k;
+		k++;
+	}
+	return n;
+}
+
 /* the parts of a multipart body, in order */
 static void
 walk_multi(struct walk *w, const struct part *pt)
 {
 	const unsigned char	*b = pt->body, *nl;
 	size_t			 n = pt->bodylen, blen, pos = 0, next, eol;
-	size_t			 start = 0, end;
+	size_t			 start = 0, end, skip;
 	int			 open = 0, close;
 
 	blen = strlen(pt->ct.boundary);
 	while (pos < n && !w->stop) {
+		/* the lines in between are only counted, not looked at */
+		skip = dash_line(b, n, pos) - pos;
+		if (skip > w->budget) {
+			w->stop = 1;
+			return;
+		}
+		w->budget -= skip;
+		if ((pos += skip) >= n)
+			break;
 		nl = memchr(b + pos, '\n', n - pos);
 		eol = nl != NULL ? (size_t)(nl - b) : n;
 		next = nl != NULL ? eol + 1 : n;
