@@ -221,7 +221,7 @@ sb_ascii(struct sb *b, const unsigned char *s, size_t n)
 
 	for (run = 0; run < n && is_print(s[run]); run++)
 		;
-	room = b->size - b->len - 1;	/* b is not full: size > len + 0 */
+	room = b->size - b->len - 1;	/* not full: len < size */
 	if (run > room) {
 		memcpy(b->buf + b->len, s, room);
 		b->len += room;
@@ -521,6 +521,7 @@ cs_convert(int i, const unsigned char *in, size_t n, struct sb *out)
 	case CS_UTF8:
 		return sb_utf8(out, in, n);
 	case CS_LATIN1:
+		/* a run of ASCII at once: k ends on its last byte */
 		for (k = 0; k < n && !out->full; k++) {
 			if (is_print(in[k]))
 				k += sb_ascii(out, in + k, n - k) - 1;
