@@ -203,6 +203,38 @@ utf8_get(const unsigned char *s, size_t n, size_t *used)
 	return c;
 }
 
+/* printable ASCII: what every mode keeps as it is */
+static int
+is_print(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f;
+}
+
+/*
+ * Append a run of printable ASCII at once, as much of it as fits, as
+ * sb_cp() would one by one; the length of the run taken.
+ */
+static size_t
+sb_ascii(struct sb *b, const unsigned char *s, size_t n)
+{
+	size_t	 run, room;
+
+	for (run = 0; run < n && is_print(s[run]); run++)
+		;
+	room = b->size - b->len - 1;	/* not full: len < size */
+	if (run > room) {
+		memcpy(b->buf + b->len, s, room);
+		b->len += room;
+		b->buf[b->len] = '\0';
+		b->full = 1;
+		return run;
+	}
+	memcpy(b->buf + b->len, s, run);
+	b->len += run;
+	b->buf[b->len] = '\0';
+	return run;
+}
+
 /* append UTF-8, invalid bytes replaced; 1 if there were any */
 static int
 sb_utf8(struct sb *b, const unsigned char *s, size_t n)
@@ -212,14 +244,34 @@ sb_utf8(struct sb *b, const unsigned char *s, size_t n)
 	int	 bad = 0;
 
 	while (i < n && !b->full) {
-		if ((c = utf8_get(s + i, n - i, &used)) == -1) {
-			c = REPLACEMENT;
-			bad = 1;
+		/* mostly ASCII: a run costs one copy, not a call a byte */
+		if (is_print(s[i])) {
+			i += sb_ascii(b, s + i, n - i);
+			continue;
 		}
-		sb_cp(b, c);
+		if ((c = utf8_get(s + i, n - i, &used)) == -1) {
+			sb_cp(b, REPLACEMENT);
+			bad = 1;
+		} else if (c >= 0xa0) {
+			/* no control: the bytes sb_cp() would make of it */
+			sb_raw(b, s + i, used);
+		} else
+			sb_cp(b, c);
 		i += used;
 	}
 	return bad;
+}
+
+/* 1 if none of the 8 bytes at s is NUL or has its high bit set */
+static int
+ascii8(const unsigned char *s)
+{
+	uint64_t	 v;
+
+	memcpy(&v, s, sizeof(v));
+	/* the classic test for a zero byte, and the high bits */
+	return ((v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL) ==
+	    0 && (v & 0x8080808080808080ULL) == 0;
 }
 
 /* 1 if s is UTF-8 without NUL */
@@ -229,6 +281,15 @@ utf8_clean(const unsigned char *s, size_t n)
 	size_t	 i = 0, used;
 
 	while (i < n) {
+		/* a header is mostly ASCII: pass it 8 bytes at a time */
+		if (n - i >= 8 && ascii8(s + i)) {
+			i += 8;
+			continue;
+		}
+		if (s[i] != '\0' && s[i] < 0x80) {
+			i++;
+			continue;
+		}
 		if (s[i] == '\0' || utf8_get(s + i, n - i, &used) == -1)
 			return 0;
 		i += used;
@@ -359,18 +420,28 @@ cs_in(const char *name, const char *words)
 	return 0;
 }
 
+/* the table's names normalised, made once */
+static char	cs_names[NCHARSETS][CHARSET_LEN + 1];
+static int	cs_named;
+
 /* the index of a charset name; -1 if we do not know it */
 static int
 cs_lookup(const char *s, size_t n)
 {
-	char	 want[CHARSET_LEN + 1], name[CHARSET_LEN + 1];
+	char	 want[CHARSET_LEN + 1];
 	int	 i;
 
 	if (cs_norm(s, n, want, sizeof(want)) == -1)
 		return -1;
+	if (!cs_named) {
+		for (i = 0; i < NCHARSETS; i++)
+			(void)cs_norm(charsets[i].name,
+			    strlen(charsets[i].name), cs_names[i],
+			    sizeof(cs_names[i]));
+		cs_named = 1;
+	}
 	for (i = 0; i < NCHARSETS; i++) {
-		if (cs_norm(charsets[i].name, strlen(charsets[i].name), name,
-		    sizeof(name)) == 0 && strcmp(name, want) == 0)
+		if (strcmp(cs_names[i], want) == 0)
 			return i;
 		if (cs_in(want, charsets[i].alias))
 			return i;
@@ -450,12 +521,19 @@ cs_convert(int i, const unsigned char *in, size_t n, struct sb *out)
 	case CS_UTF8:
 		return sb_utf8(out, in, n);
 	case CS_LATIN1:
-		for (k = 0; k < n && !out->full; k++)
-			sb_cp(out, in[k]);
+		/* a run of ASCII at once: k ends on its last byte */
+		for (k = 0; k < n && !out->full; k++) {
+			if (is_print(in[k]))
+				k += sb_ascii(out, in + k, n - k) - 1;
+			else
+				sb_cp(out, in[k]);
+		}
 		return 0;
 	case CS_CP1252:
 		for (k = 0; k < n && !out->full; k++) {
-			if (in[k] < 0x80 || in[k] >= 0xa0)
+			if (is_print(in[k]))
+				k += sb_ascii(out, in + k, n - k) - 1;
+			else if (in[k] < 0x80 || in[k] >= 0xa0)
 				sb_cp(out, in[k]);
 			else if (cp1252_high[in[k] - 0x80] != 0)
 				sb_cp(out, cp1252_high[in[k] - 0x80]);
@@ -490,6 +568,22 @@ static int
 lower(int c)
 {
 	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/*
+ * RFC 2045 tspecials, which end a token or a charset name: a switch,
+ * not strchr(3), for it is asked of every byte of them.
+ */
+static int
+is_tspecial(int c)
+{
+	switch (c) {
+	case '(': case ')': case '<': case '>': case '@': case ',':
+	case ';': case ':': case '\\': case '"': case '/': case '[':
+	case ']': case '?': case '=':
+		return 1;
+	}
+	return 0;
 }
 
 static int
@@ -670,7 +764,7 @@ struct ew {
 static int
 ew_csch(int c)
 {
-	return c > ' ' && c < 0x7f && strchr("()<>@,;:\"/[]?=\\", c) == NULL;
+	return c > ' ' && c < 0x7f && !is_tspecial(c);
 }
 
 /* does s start with an encoded word?  =?charset[*lang]?B|Q?text?= */
@@ -853,6 +947,7 @@ struct field {
 	size_t			 namelen;
 	const unsigned char	*val;	/* raw: line breaks included */
 	size_t			 vallen;
+	int			 folded;	/* continuation lines follow */
 };
 
 static void
@@ -945,8 +1040,11 @@ hs_field(struct hscan *h, struct field *f)
 		while (hs_folded(h) == 1)
 			(void)hs_line(h, &s2, &e2);
 	}
-	while ((r = hs_folded(h)) == 1)
+	f->folded = 0;
+	while ((r = hs_folded(h)) == 1) {
 		(void)hs_line(h, &s2, &e);
+		f->folded = 1;
+	}
 	if (r == -1) {
 		/* it may go on past the window: unusable */
 		h->bad |= MIME_BAD_SYNTAX;
@@ -965,6 +1063,92 @@ field_is(const struct field *f, const char *name)
 {
 	return f->namelen == strlen(name) &&
 	    strncasecmp((const char *)f->name, name, f->namelen) == 0;
+}
+
+/* the fields we read: the summary's, then the MIME ones */
+enum hf {
+	HF_FROM,
+	HF_TO,
+	HF_CC,
+	HF_SUBJECT,
+	HF_DATE,
+	HF_MSGID,
+	HF_INREPLYTO,
+	HF_MAX,			/* the summary's end here */
+	HF_CTYPE = HF_MAX,
+	HF_CDISP,
+	HF_CTE,
+	HF_OTHER
+};
+
+/* lc is lower case; s is a field name, which holds no controls */
+static int
+name_eq(const unsigned char *s, const char *lc, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (lower(s[i]) != lc[i])
+			return 0;
+	return 1;
+}
+
+/* is f the field called lc (lower case)? */
+static int
+field_eq(const struct field *f, const char *lc, size_t len)
+{
+	return f->namelen == len && name_eq(f->name, lc, len);
+}
+
+#define FIELD_EQ(f, lc)	field_eq((f), (lc), sizeof(lc) - 1)
+
+/*
+ * Which field f is.  A message has a dozen fields or more and most are
+ * none of ours: the length alone rules them out, and picks the one or
+ * two names to compare.
+ */
+static enum hf
+field_which(const struct field *f)
+{
+	switch (f->namelen) {
+	case 2:
+		if (FIELD_EQ(f, "to"))
+			return HF_TO;
+		if (FIELD_EQ(f, "cc"))
+			return HF_CC;
+		break;
+	case 4:
+		if (FIELD_EQ(f, "from"))
+			return HF_FROM;
+		if (FIELD_EQ(f, "date"))
+			return HF_DATE;
+		break;
+	case 7:
+		if (FIELD_EQ(f, "subject"))
+			return HF_SUBJECT;
+		break;
+	case 10:
+		if (FIELD_EQ(f, "message-id"))
+			return HF_MSGID;
+		break;
+	case 11:
+		if (FIELD_EQ(f, "in-reply-to"))
+			return HF_INREPLYTO;
+		break;
+	case 12:
+		if (FIELD_EQ(f, "content-type"))
+			return HF_CTYPE;
+		break;
+	case 19:
+		if (FIELD_EQ(f, "content-disposition"))
+			return HF_CDISP;
+		break;
+	case 25:
+		if (FIELD_EQ(f, "content-transfer-encoding"))
+			return HF_CTE;
+		break;
+	}
+	return HF_OTHER;
 }
 
 /* the value without its line breaks; -1 if it was cut to fit */
@@ -989,6 +1173,22 @@ field_unfold(const struct field *f, unsigned char *d, size_t dsz,
 	return 0;
 }
 
+/*
+ * The value unfolded, at most dsz bytes of it: a value on one line is
+ * its own unfolding, used in place; a folded one is copied to d.
+ */
+static const unsigned char *
+field_value(const struct field *f, unsigned char *d, size_t dsz,
+    size_t *dlen)
+{
+	if (f->folded) {
+		(void)field_unfold(f, d, dsz, dlen);
+		return d;
+	}
+	*dlen = f->vallen < dsz ? f->vallen : dsz;
+	return f->val;
+}
+
 /* a value kept as sent (Message-ID): 1 if it is usable */
 static int
 field_verbatim(const struct field *f, char *buf, size_t bufsz)
@@ -996,20 +1196,27 @@ field_verbatim(const struct field *f, char *buf, size_t bufsz)
 	const unsigned char	*s;
 	size_t			 n, i;
 
-	if (field_unfold(f, (unsigned char *)buf, bufsz - 1, &n) == -1) {
-		buf[0] = '\0';
-		return 0;
+	/* a value on one line is its own unfolding: look at it in place */
+	if (!f->folded) {
+		s = f->val;
+		n = f->vallen;
+		if (n > bufsz - 1)
+			goto unusable;
+	} else {
+		if (field_unfold(f, (unsigned char *)buf, bufsz - 1, &n) == -1)
+			goto unusable;
+		s = (const unsigned char *)buf;
 	}
-	s = (const unsigned char *)buf;
 	for (i = 0; i < n; i++)
-		if ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f) {
-			buf[0] = '\0';
-			return 0;
-		}
+		if ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
+			goto unusable;
 	trim(&s, &n);
 	memmove(buf, s, n);
 	buf[n] = '\0';
 	return n > 0;
+ unusable:
+	buf[0] = '\0';
+	return 0;
 }
 
 int
@@ -1074,8 +1281,6 @@ static size_t
 addr_quoted(const unsigned char *s, size_t n, size_t i, struct mbox *m,
     int *bad)
 {
-	unsigned char	 c;
-
 	mbox_phrase(m, s, 0);
 	m->words++;
 	m->quoted = 1;
@@ -1084,8 +1289,9 @@ addr_quoted(const unsigned char *s, size_t n, size_t i, struct mbox *m,
 			return i + 1;
 		if (s[i] == '\\' && i + 1 < n)
 			i++;
-		c = s[i];
-		mbox_phrase(m, &c, 1);
+		/* as mbox_phrase() would, the blank before it being done */
+		if (m->plen < sizeof(m->phrase))
+			m->phrase[m->plen++] = s[i];
 	}
 	*bad |= MIME_BAD_SYNTAX;
 	return n;
@@ -1126,7 +1332,12 @@ addr_angle(const unsigned char *s, size_t n, size_t i, struct mbox *m,
 static int
 addr_special(int c)
 {
-	return is_space(c) || (c != '\0' && strchr("()<>\",:;", c) != NULL);
+	switch (c) {
+	case '(': case ')': case '<': case '>': case '"': case ',':
+	case ':': case ';':
+		return 1;
+	}
+	return is_space(c);
 }
 
 /* the decoded display name and the address of a mailbox */
@@ -1203,10 +1414,11 @@ addr_walk(const unsigned char *s, size_t n,
 			bad |= MIME_BAD_SYNTAX;
 			i++;
 		} else {
-			for (j = i + 1; j < n && !addr_special(s[j]); j++)
-				;
-			if (memchr(s + i, '@', j - i) != NULL)
+			if (s[i] == '@')
 				m.at = 1;
+			for (j = i + 1; j < n && !addr_special(s[j]); j++)
+				if (s[j] == '@')
+					m.at = 1;
 			mbox_phrase(&m, s + i, j - i);
 			m.words++;
 			i = j;
@@ -1345,7 +1557,7 @@ dt_name(const struct dtok *t, const char *names, int nnames)
 	if (t->type != DT_ALPHA || t->n < 3)
 		return -1;
 	for (i = 0; i < nnames; i++)
-		if (strncasecmp((const char *)t->s, names + 3 * i, 3) == 0)
+		if (name_eq(t->s, names + 3 * i, 3))
 			return i;
 	return -1;
 }
@@ -1361,19 +1573,21 @@ static int
 dt_zone_name(const struct dtok *t, int *off)
 {
 	static const struct {
-		const char	*name;
+		const char	*name;		/* lower case */
+		size_t		 len;
 		int		 hours;
 	} zones[] = {
-		{ "UT", 0 }, { "UTC", 0 }, { "GMT", 0 }, { "Z", 0 },
-		{ "EST", -5 }, { "EDT", -4 }, { "CST", -6 }, { "CDT", -5 },
-		{ "MST", -7 }, { "MDT", -6 }, { "PST", -8 }, { "PDT", -7 },
+		{ "ut", 2, 0 }, { "utc", 3, 0 }, { "gmt", 3, 0 }, { "z", 1, 0 },
+		{ "est", 3, -5 }, { "edt", 3, -4 }, { "cst", 3, -6 },
+		{ "cdt", 3, -5 }, { "mst", 3, -7 }, { "mdt", 3, -6 },
+		{ "pst", 3, -8 }, { "pdt", 3, -7 },
 	};
 	size_t	 i;
 
 	*off = 0;
 	for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++)
-		if (t->n == strlen(zones[i].name) &&
-		    strncasecmp((const char *)t->s, zones[i].name, t->n) == 0) {
+		if (t->n == zones[i].len &&
+		    name_eq(t->s, zones[i].name, t->n)) {
 			*off = zones[i].hours * 60;
 			return 0;
 		}
@@ -1507,7 +1721,7 @@ struct part {
 static int
 ct_tokench(int c)
 {
-	return c > ' ' && c < 0x7f && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+	return c > ' ' && c < 0x7f && !is_tspecial(c);
 }
 
 /* a token at s[i], lower-cased into buf ("" if too long); past it */
@@ -1608,26 +1822,29 @@ ct_parse(const unsigned char *s, size_t n, struct ctype *ct)
 
 /* one MIME field of a part's header */
 static void
-part_field(const struct field *f, struct part *pt)
+part_field(enum hf which, const struct field *f, struct part *pt)
 {
 	unsigned char		 buf[PART_FIELD_MAX];
-	const unsigned char	*s = buf;
+	const unsigned char	*s;
 	struct ctype		 cd;
 	size_t			 n;
 
-	(void)field_unfold(f, buf, sizeof(buf), &n);	/* cut: fine */
-	if (field_is(f, "content-type")) {
-		ct_parse(buf, n, &pt->ct);
+	s = field_value(f, buf, sizeof(buf), &n);	/* cut: fine */
+	switch (which) {
+	case HF_CTYPE:
+		ct_parse(s, n, &pt->ct);
 		if (pt->ct.type[0] == '\0' || pt->ct.sub[0] == '\0') {
 			/* RFC 2045 5.2: unreadable is text/plain */
 			(void)strlcpy(pt->ct.type, "text", sizeof(pt->ct.type));
 			(void)strlcpy(pt->ct.sub, "plain", sizeof(pt->ct.sub));
 		}
 		pt->attach |= pt->ct.named;
-	} else if (field_is(f, "content-disposition")) {
-		ct_parse(buf, n, &cd);
+		break;
+	case HF_CDISP:
+		ct_parse(s, n, &cd);
 		pt->attach |= cd.named || strcmp(cd.type, "attachment") == 0;
-	} else if (field_is(f, "content-transfer-encoding")) {
+		break;
+	case HF_CTE:
 		trim(&s, &n);
 		if (n == 16 && strncasecmp((const char *)s,
 		    "quoted-printable", n) == 0)
@@ -1635,6 +1852,9 @@ part_field(const struct field *f, struct part *pt)
 		else if (n == 6 && strncasecmp((const char *)s, "base64",
 		    n) == 0)
 			pt->cte = CTE_BASE64;
+		break;
+	default:
+		break;
 	}
 }
 
@@ -1651,37 +1871,52 @@ part_has_header(const unsigned char *p, size_t len)
 	return s == e || hs_name(p + s, e - s, &namelen, &val);
 }
 
+/* a part before its header is read: text/plain, all body */
 static void
-part_parse(const unsigned char *p, size_t len, int depth, struct part *pt)
+part_init(const unsigned char *p, size_t len, int depth, struct part *pt)
 {
-	struct hscan	 h;
-	struct field	 f;
-	int		 seen_ct = 0, seen_cd = 0, seen_cte = 0, *seen;
-
 	memset(pt, 0, sizeof(*pt));
 	(void)strlcpy(pt->ct.type, "text", sizeof(pt->ct.type));
 	(void)strlcpy(pt->ct.sub, "plain", sizeof(pt->ct.sub));
 	pt->depth = depth;
 	pt->body = p;
 	pt->bodylen = len;
+}
+
+/* a field of the part's header; the first of each MIME field counts */
+static void
+part_note(enum hf which, const struct field *f, struct part *pt,
+    int seen[3])
+{
+	if (which != HF_CTYPE && which != HF_CDISP && which != HF_CTE)
+		return;
+	if (seen[which - HF_CTYPE]++ == 0)
+		part_field(which, f, pt);
+}
+
+/* the header ended where h says: the body follows */
+static void
+part_body(const struct hscan *h, struct part *pt)
+{
+	pt->body = h->p + h->body;
+	pt->bodylen = h->end - h->body;
+}
+
+static void
+part_parse(const unsigned char *p, size_t len, int depth, struct part *pt)
+{
+	struct hscan	 h;
+	struct field	 f;
+	int		 seen[3] = { 0, 0, 0 };
+
+	part_init(p, len, depth, pt);
 	/* a part with no header at all is all body */
 	if (depth > 0 && !part_has_header(p, len))
 		return;
 	hs_init(&h, p, len, depth == 0 ? MIME_HDR_MAX : PART_HDR_MAX);
-	while (hs_field(&h, &f) == 1) {
-		if (field_is(&f, "content-type"))
-			seen = &seen_ct;
-		else if (field_is(&f, "content-disposition"))
-			seen = &seen_cd;
-		else if (field_is(&f, "content-transfer-encoding"))
-			seen = &seen_cte;
-		else
-			continue;
-		if ((*seen)++ == 0)
-			part_field(&f, pt);
-	}
-	pt->body = p + h.body;
-	pt->bodylen = len - h.body;
+	while (hs_field(&h, &f) == 1)
+		part_note(field_which(&f), &f, pt, seen);
+	part_body(&h, pt);
 }
 
 struct walk {
@@ -1715,17 +1950,50 @@ is_delim(const unsigned char *line, size_t n, const char *bnd, size_t blen,
 	return 1;
 }
 
+/*
+ * The first line at or after pos (a line's start) that begins with "--",
+ * as a delimiter does; n if none.  Looking for the '-' rather than the
+ * end of every line is what makes a long body cheap to walk: base64 has
+ * none, and text few.
+ */
+static size_t
+dash_line(const unsigned char *b, size_t n, size_t pos)
+{
+	const unsigned char	*d;
+	size_t			 k = pos;
+
+	if (n - pos >= 2 && b[pos] == '-' && b[pos + 1] == '-')
+		return pos;
+	while (k < n && (d = memchr(b + k, '-', n - k)) != NULL) {
+		k = d - b;
+		if (k > pos && b[k - 1] == '\n' && k + 1 < n &&
+		    b[k + 1] == '-')
+			return k;
+		k++;
+	}
+	return n;
+}
+
 /* the parts of a multipart body, in order */
 static void
 walk_multi(struct walk *w, const struct part *pt)
 {
 	const unsigned char	*b = pt->body, *nl;
 	size_t			 n = pt->bodylen, blen, pos = 0, next, eol;
-	size_t			 start = 0, end;
+	size_t			 start = 0, end, skip;
 	int			 open = 0, close;
 
 	blen = strlen(pt->ct.boundary);
 	while (pos < n && !w->stop) {
+		/* the lines in between are only counted, not looked at */
+		skip = dash_line(b, n, pos) - pos;
+		if (skip > w->budget) {
+			w->stop = 1;
+			return;
+		}
+		w->budget -= skip;
+		if ((pos += skip) >= n)
+			break;
 		nl = memchr(b + pos, '\n', n - pos);
 		eol = nl != NULL ? (size_t)(nl - b) : n;
 		next = nl != NULL ? eol + 1 : n;
@@ -1758,6 +2026,17 @@ walk_multi(struct walk *w, const struct part *pt)
 		walk_part(w, b + start, n - start, pt->depth + 1);
 }
 
+/* a part whose header has been read: follow it, or hand it to the leaf */
+static void
+walk_parsed(struct walk *w, const struct part *pt)
+{
+	if (strcmp(pt->ct.type, "multipart") == 0 &&
+	    pt->ct.boundary[0] != '\0' && pt->depth < DEPTH_MAX)
+		walk_multi(w, pt);
+	else if (w->leaf(w, pt))
+		w->stop = 1;
+}
+
 static void
 walk_part(struct walk *w, const unsigned char *p, size_t len, int depth)
 {
@@ -1770,11 +2049,18 @@ walk_part(struct walk *w, const unsigned char *p, size_t len, int depth)
 		return;
 	}
 	part_parse(p, len, depth, &pt);
-	if (strcmp(pt.ct.type, "multipart") == 0 &&
-	    pt.ct.boundary[0] != '\0' && depth < DEPTH_MAX)
-		walk_multi(w, &pt);
-	else if (w->leaf(w, &pt))
-		w->stop = 1;
+	walk_parsed(w, &pt);
+}
+
+static void
+walk_init(struct walk *w, int (*leaf)(struct walk *, const struct part *),
+    void *arg)
+{
+	w->leaf = leaf;
+	w->arg = arg;
+	w->budget = SCAN_MAX;
+	w->parts = 0;
+	w->stop = 0;
 }
 
 static void
@@ -1783,11 +2069,7 @@ walk(const void *raw, size_t len, int (*leaf)(struct walk *,
 {
 	struct walk	 w;
 
-	w.leaf = leaf;
-	w.arg = arg;
-	w.budget = SCAN_MAX;
-	w.parts = 0;
-	w.stop = 0;
+	walk_init(&w, leaf, arg);
 	walk_part(&w, raw, len, 0);
 }
 
@@ -1803,27 +2085,6 @@ leaf_attach(struct walk *w, const struct part *pt)
 }
 
 /* --- the header summary --- */
-
-enum hf {
-	HF_FROM,
-	HF_TO,
-	HF_CC,
-	HF_SUBJECT,
-	HF_DATE,
-	HF_MSGID,
-	HF_INREPLYTO,
-	HF_MAX
-};
-
-static const char *const hf_names[HF_MAX] = {
-	[HF_FROM] = "from",
-	[HF_TO] = "to",
-	[HF_CC] = "cc",
-	[HF_SUBJECT] = "subject",
-	[HF_DATE] = "date",
-	[HF_MSGID] = "message-id",
-	[HF_INREPLYTO] = "in-reply-to",
-};
 
 static int
 hdr_date(const unsigned char *s, size_t n, struct mime_hdr *out)
@@ -1841,13 +2102,22 @@ static int
 hdr_field(enum hf which, const struct field *f, struct mime_hdr *out)
 {
 	unsigned char		 buf[FIELD_MAX];
-	const unsigned char	*s = buf;
+	const unsigned char	*s;
 	struct from		 from;
 	struct sb		 sb;
 	size_t			 n;
 	int			 bad = 0;
 
-	(void)field_unfold(f, buf, sizeof(buf), &n);	/* longer is cut */
+	if (which == HF_MSGID || which == HF_INREPLYTO) {
+		if (which == HF_MSGID)
+			(void)field_verbatim(f, out->message_id,
+			    sizeof(out->message_id));
+		else
+			(void)field_verbatim(f, out->in_reply_to,
+			    sizeof(out->in_reply_to));
+		return 0;
+	}
+	s = field_value(f, buf, sizeof(buf), &n);	/* longer is cut */
 	trim(&s, &n);
 	switch (which) {
 	case HF_FROM:
@@ -1869,38 +2139,54 @@ hdr_field(enum hf which, const struct field *f, struct mime_hdr *out)
 	case HF_DATE:
 		bad = hdr_date(s, n, out);
 		break;
-	case HF_MSGID:
-		(void)field_verbatim(f, out->message_id,
-		    sizeof(out->message_id));
-		break;
-	case HF_INREPLYTO:
-		(void)field_verbatim(f, out->in_reply_to,
-		    sizeof(out->in_reply_to));
-		break;
-	case HF_MAX:
+	default:
 		break;
 	}
 	return bad;
 }
 
+/*
+ * What mime_header() says of a message without the fields.  The caller
+ * reads each string up to its NUL: clearing the whole struct, several
+ * KiB, would cost more than the parse of a small header.
+ */
+static void
+hdr_clear(struct mime_hdr *out)
+{
+	out->from_name[0] = out->from_addr[0] = '\0';
+	out->to[0] = out->cc[0] = out->subject[0] = out->date[0] = '\0';
+	out->message_id[0] = out->in_reply_to[0] = '\0';
+	out->date_utc = 0;
+	out->has_attachments = 0;
+	out->malformed = 0;
+}
+
+/*
+ * One pass over the header: the summary's fields, and the MIME fields
+ * of the message as a part, from which the walk for attachments starts
+ * without reading the header again.
+ */
 int
 mime_header(const void *raw, size_t len, struct mime_hdr *out)
 {
 	struct hscan	 h;
 	struct field	 f;
-	int		 seen[HF_MAX], i;
+	struct part	 pt;
+	struct walk	 w;
+	enum hf		 which;
+	int		 seen[HF_MAX], pseen[3] = { 0, 0, 0 };
 
-	memset(out, 0, sizeof(*out));
+	hdr_clear(out);
 	memset(seen, 0, sizeof(seen));
 	if (raw == NULL)
 		len = 0;
 	hs_init(&h, raw, len, MIME_HDR_MAX);
+	part_init(raw, len, 0, &pt);
 	while (hs_field(&h, &f) == 1) {
-		for (i = 0; i < HF_MAX && !field_is(&f, hf_names[i]); i++)
-			;
-		if (i == HF_MAX || seen[i]++)
-			continue;	/* the first of each counts */
-		out->malformed |= hdr_field(i, &f, out);
+		if ((which = field_which(&f)) >= HF_MAX)
+			part_note(which, &f, &pt, pseen);
+		else if (seen[which]++ == 0)	/* the first of each counts */
+			out->malformed |= hdr_field(which, &f, out);
 	}
 	out->malformed |= h.bad;
 	if (!seen[HF_FROM] || out->from_addr[0] == '\0')
@@ -1909,8 +2195,12 @@ mime_header(const void *raw, size_t len, struct mime_hdr *out)
 		out->malformed |= MIME_BAD_DATE;
 	if (!utf8_clean(h.p, h.body < h.len ? h.body : h.len))
 		out->malformed |= MIME_BAD_8BIT;
-	if (len > 0)
-		walk(raw, len, leaf_attach, &out->has_attachments);
+	if (len > 0) {
+		part_body(&h, &pt);
+		walk_init(&w, leaf_attach, &out->has_attachments);
+		w.parts = 1;	/* this one */
+		walk_parsed(&w, &pt);
+	}
 	return out->malformed;
 }
 
