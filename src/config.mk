@@ -3,6 +3,9 @@ CC?=		cc
 PKGS=		libevent libtls sqlite3 libbsd-overlay libseccomp libcrypto
 PKG_CFLAGS!=	pkg-config --cflags $(PKGS)
 PKG_LIBS!=	pkg-config --libs $(PKGS)
+# inboxd itself: SQLite is dlopen(3)ed by the store (src/inboxd/sqlload.c)
+DAEMON_LIBS!=	pkg-config --libs libevent libtls libbsd-overlay libseccomp \
+		    libcrypto
 WARNINGS=	-Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 		-Wmissing-prototypes -Wstrict-prototypes -Wmissing-declarations \
 		-Wformat=2 -Wno-unused-parameter

@@ -39,6 +39,7 @@
 #include "inboxd.h"
 #include "log.h"
 #include "parent.h"
+#include "sqlload.h"
 
 struct parent	*env;
 
@@ -386,6 +387,7 @@ child_exec_main(int argc, char *argv[], enum role role)
 	case ROLE_CONTROL:
 		control_main(&cenv);
 	case ROLE_STORE:
+		sqlload();
 		store_main(&cenv);
 	case ROLE_FETCH:
 		fetch_main(&cenv);
