@@ -5,7 +5,7 @@ PKG_CFLAGS!=	pkg-config --cflags $(PKGS)
 PKG_LIBS!=	pkg-config --libs $(PKGS)
 # inboxd itself: SQLite is dlopen(3)ed by the store (src/inboxd/sqlload.c)
 DAEMON_LIBS!=	pkg-config --libs libevent libtls libbsd-overlay libseccomp \
-		    libcrypto
+		    libssl libcrypto
 WARNINGS=	-Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 		-Wmissing-prototypes -Wstrict-prototypes -Wmissing-declarations \
 		-Wformat=2 -Wno-unused-parameter
