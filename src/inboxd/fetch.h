@@ -27,12 +27,13 @@
 
 #define FETCH_CHUNK	(IMSG_MAXDATA - 64)	/* message bytes per imsg */
 /*
- * Stop reading the server above this many bytes queued for the store.  The
- * channel's kernel send buffer (8 MiB, see parent.c) is the store's slack;
- * this queue is on the fetcher's heap and so in its peak RSS: 1 MiB of it
- * full took a fetcher from 7.9 to 8.8 MiB on set C.
+ * Stop reading the server above this many bytes queued for the store (a
+ * read adds at most 64 KiB more).  The channel's kernel send buffer (8 MiB,
+ * see parent.c) is the store's slack; this queue is on the fetcher's heap
+ * and so in its peak RSS: on set C a full 1 MiB queue took a fetcher from
+ * 7.9 to 8.8 MiB, and 64 KiB peaks about 0.1 MiB below 256 KiB.
  */
-#define STORE_HIWAT	(256 * 1024)
+#define STORE_HIWAT	(64 * 1024)
 
 struct fetch;
 
