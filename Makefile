@@ -49,7 +49,8 @@ ASAN_FLAGS=	CC=$(ASAN_CC) EXTRA_CFLAGS="$(SANITIZE) -Wno-error" \
 # ASan's shadow memory defeats these: a bound on the fetcher's peak RSS,
 # a search of the parent's whole address space for a password.  fd_limit
 # (RLIMIT_NOFILE 64) fails at once under the sanitizers: cause not found
-ASAN_SKIP?=	daemon/t_imap:huge daemon/t_audit:secrets daemon/t_daemon:fd_limit
+ASAN_SKIP?=	daemon/t_imap:huge daemon/t_pop3:huge daemon/t_audit:secrets \
+		daemon/t_daemon:fd_limit
 
 check-asan: deps
 	@$(MAKE) -s clean >/dev/null

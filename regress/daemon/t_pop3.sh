@@ -268,6 +268,29 @@ kill_store_cleanup() {
 	pop_cleanup
 }
 
+atf_test_case huge cleanup
+huge_head() {
+	atf_set "descr" "a 50 MiB message streams with a small fetcher"
+	atf_set "require.user" "root"
+	atf_set "timeout" "180"
+}
+huge_body() {
+	pop_setup
+	python3 "$(atf_get_srcdir)/../lib/mkmail.py" --huge 50 --seed 7 \
+	    --outdir big >/dev/null
+	deliver "$PWD" alice big/*.eml
+	mailbox_hashes "$PWD" alice > server.hashes
+	ixd_account "$PWD" box pop3 "$POP3S_PORT" 'credential "alice"' \
+	    "tls ca \"$PWD/ca.pem\"" keep
+	ixd_start "$PWD"
+	atf_check -s exit:0 "$IXD" ixd_wait 120 ixd_count_is "$PWD" box 1
+	ixd_same_hashes box
+	ixd_fetch_peak box
+}
+huge_cleanup() {
+	pop_cleanup
+}
+
 atf_init_test_cases() {
 	atf_add_test_case keep
 	atf_add_test_case delete
@@ -279,4 +302,5 @@ atf_init_test_cases() {
 	atf_add_test_case auth_plain
 	atf_add_test_case max_size
 	atf_add_test_case kill_store
+	atf_add_test_case huge
 }
