@@ -56,11 +56,11 @@ def detail(d):
 
 def machine_busy():
     """CPU seconds the whole machine spent busy since boot (all CPUs):
-    /proc/stat's user, nice, system, irq, softirq and steal ticks."""
+    /proc/stat's user, nice, system, irq and softirq ticks (not steal:
+    time another guest took from this one)."""
     with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:9]]
-    return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / \
-        os.sysconf("SC_CLK_TCK")
+        v = [int(x) for x in f.readline().split()[1:8]]
+    return (v[0] + v[1] + v[2] + v[5] + v[6]) / os.sysconf("SC_CLK_TCK")
 
 
 def proc_stat(pid):

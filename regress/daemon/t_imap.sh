@@ -403,8 +403,9 @@ huge_body() {
 	atf_check -s exit:0 "$IXD" ixd_wait 120 ixd_count_is "$PWD" box 1
 	ixd_same_hashes box
 	ixd_fetch_peak box
-	# the store holds the message once (52 MB), not a second time as
-	# the record SQLite would build of it bound whole (112 MiB)
+	# the store holds the 50 MiB message once (63 MiB peak), not a
+	# second time as the record SQLite builds of a body bound whole
+	# (112 MiB)
 	pid=$(ixd_child "$PWD" store)
 	hwm=$(awk '$1 == "VmHWM:" { print $2 }' /proc/$pid/status)
 	echo "store peak RSS: $hwm kB"

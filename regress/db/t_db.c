@@ -833,6 +833,216 @@ ATF_TC_BODY(large_bodies, tc)
 	digest_free(dg);
 }
 
+/*
+ * A VFS under the store's own (walbuf.c) that fails the Nth write to a
+ * WAL, as a full disk or an I/O error would: whatever write it is, a
+ * commit that reports success must have stored every message it claims,
+ * in a database that passes integrity_check; one that fails, none.
+ */
+static sqlite3_vfs	 fv_vfs, *fv_orig;
+static sqlite3_io_methods fv_io;
+static int		 fv_fail_at, fv_count;
+
+struct fvfile {
+	sqlite3_file	 base;
+	sqlite3_file	*sub;
+	int		 wal;
+};
+
+#define FV(p)	(((struct fvfile *)(p))->sub)
+
+static int
+fv_write(sqlite3_file *p, const void *b, int n, sqlite3_int64 off)
+{
+	if (((struct fvfile *)p)->wal && fv_fail_at > 0 &&
+	    ++fv_count == fv_fail_at)
+		return SQLITE_FULL;
+	return FV(p)->pMethods->xWrite(FV(p), b, n, off);
+}
+
+static int
+fv_close(sqlite3_file *p)
+{
+	return FV(p)->pMethods->xClose(FV(p));
+}
+
+static int
+fv_read(sqlite3_file *p, void *b, int n, sqlite3_int64 off)
+{
+	return FV(p)->pMethods->xRead(FV(p), b, n, off);
+}
+
+static int
+fv_truncate(sqlite3_file *p, sqlite3_int64 n)
+{
+	return FV(p)->pMethods->xTruncate(FV(p), n);
+}
+
+static int
+fv_sync(sqlite3_file *p, int flags)
+{
+	return FV(p)->pMethods->xSync(FV(p), flags);
+}
+
+static int
+fv_size(sqlite3_file *p, sqlite3_int64 *n)
+{
+	return FV(p)->pMethods->xFileSize(FV(p), n);
+}
+
+static int
+fv_lock(sqlite3_file *p, int l)
+{
+	return FV(p)->pMethods->xLock(FV(p), l);
+}
+
+static int
+fv_unlock(sqlite3_file *p, int l)
+{
+	return FV(p)->pMethods->xUnlock(FV(p), l);
+}
+
+static int
+fv_reserved(sqlite3_file *p, int *r)
+{
+	return FV(p)->pMethods->xCheckReservedLock(FV(p), r);
+}
+
+static int
+fv_control(sqlite3_file *p, int op, void *a)
+{
+	return FV(p)->pMethods->xFileControl(FV(p), op, a);
+}
+
+static int
+fv_sector(sqlite3_file *p)
+{
+	return FV(p)->pMethods->xSectorSize(FV(p));
+}
+
+static int
+fv_devchar(sqlite3_file *p)
+{
+	return FV(p)->pMethods->xDeviceCharacteristics(FV(p));
+}
+
+static int
+fv_shmmap(sqlite3_file *p, int pg, int sz, int ext, void volatile **pp)
+{
+	return FV(p)->pMethods->xShmMap(FV(p), pg, sz, ext, pp);
+}
+
+static int
+fv_shmlock(sqlite3_file *p, int off, int n, int flags)
+{
+	return FV(p)->pMethods->xShmLock(FV(p), off, n, flags);
+}
+
+static void
+fv_shmbarrier(sqlite3_file *p)
+{
+	FV(p)->pMethods->xShmBarrier(FV(p));
+}
+
+static int
+fv_shmunmap(sqlite3_file *p, int del)
+{
+	return FV(p)->pMethods->xShmUnmap(FV(p), del);
+}
+
+static int
+fv_fetch(sqlite3_file *p, sqlite3_int64 off, int n, void **pp)
+{
+	return FV(p)->pMethods->xFetch(FV(p), off, n, pp);
+}
+
+static int
+fv_unfetch(sqlite3_file *p, sqlite3_int64 off, void *pp)
+{
+	return FV(p)->pMethods->xUnfetch(FV(p), off, pp);
+}
+
+static int
+fv_open(sqlite3_vfs *v, const char *name, sqlite3_file *p, int flags,
+    int *out)
+{
+	struct fvfile	*f = (struct fvfile *)p;
+	int		 rc;
+
+	f->sub = (sqlite3_file *)(f + 1);
+	f->sub->pMethods = NULL;
+	f->wal = (flags & SQLITE_OPEN_WAL) != 0;
+	rc = fv_orig->xOpen(fv_orig, name, f->sub, flags, out);
+	f->base.pMethods = f->sub->pMethods != NULL ? &fv_io : NULL;
+	return rc;
+}
+
+static void
+fv_register(void)
+{
+	ATF_REQUIRE((fv_orig = sqlite3_vfs_find(NULL)) != NULL);
+	fv_vfs = *fv_orig;
+	fv_vfs.zName = "t_db-faulty";
+	fv_vfs.szOsFile = sizeof(struct fvfile) + fv_orig->szOsFile;
+	fv_vfs.xOpen = fv_open;
+	fv_vfs.pNext = NULL;
+	fv_io = (sqlite3_io_methods){ 3, fv_close, fv_read, fv_write,
+	    fv_truncate, fv_sync, fv_size, fv_lock, fv_unlock, fv_reserved,
+	    fv_control, fv_sector, fv_devchar, fv_shmmap, fv_shmlock,
+	    fv_shmbarrier, fv_shmunmap, fv_fetch, fv_unfetch };
+	/* the default, so that walbuf, set up at the first open, is above */
+	ATF_REQUIRE_EQ(sqlite3_vfs_register(&fv_vfs, 1), SQLITE_OK);
+}
+
+#define FV_MSGS		12
+#define FV_SIZE		(300 * 1024)	/* the batch spills: 2 MB cache */
+
+ATF_TC_WITHOUT_HEAD(wal_write_faults);
+ATF_TC_BODY(wal_write_faults, tc)
+{
+	struct db	*db;
+	struct db_msg	 m;
+	int64_t		 acc, stored;
+	int		 k, i, ok, committed, failed = 0, succeeded = 0;
+
+	fv_register();
+	for (k = 1; k <= 100; k++) {
+		(void)unlink(DBFILE);
+		(void)unlink(DBFILE "-wal");
+		(void)unlink(DBFILE "-shm");
+		fv_fail_at = 0;
+		db = open_db();
+		acc = account(db, "a");
+		fv_count = 0;
+		fv_fail_at = k;
+		ok = 0;
+		committed = db_begin(db) == 0;
+		for (i = 1; committed && i <= FV_MSGS; i++) {
+			m = zero_msg(acc, i, FV_SIZE);
+			if (db_insert(db, &m) == 1)
+				ok++;
+		}
+		committed = committed && db_commit(db) == 0;
+		fv_fail_at = 0;
+		db_close(db);
+		stored = side_int("SELECT count(*) FROM messages");
+		ATF_CHECK_EQ_MSG(stored, committed ? ok : 0, "fault at WAL "
+		    "write %d: commit %s, %d inserted, %lld stored", k,
+		    committed ? "ok" : "failed", ok, (long long)stored);
+		ATF_CHECK_EQ_MSG(side_int("SELECT count(*) FROM "
+		    "pragma_integrity_check WHERE integrity_check = 'ok'"), 1,
+		    "fault at WAL write %d: database damaged", k);
+		if (committed)
+			succeeded++;
+		else
+			failed++;
+	}
+	/* the faults fell inside the batch, and some after it */
+	ATF_CHECK_MSG(failed > 0, "no commit failed");
+	ATF_CHECK_MSG(succeeded > 0, "no fault came late enough to spare "
+	    "the batch");
+}
+
 ATF_TC_WITHOUT_HEAD(abandoned_batch_fails);
 ATF_TC_BODY(abandoned_batch_fails, tc)
 {
@@ -1871,6 +2081,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, failed_insert_keeps_batch);
 	ATF_TP_ADD_TC(tp, failed_commit_stores_nothing);
 	ATF_TP_ADD_TC(tp, large_bodies);
+	ATF_TP_ADD_TC(tp, wal_write_faults);
 	ATF_TP_ADD_TC(tp, abandoned_batch_fails);
 	ATF_TP_ADD_TC(tp, body_failure_undoes_message);
 	ATF_TP_ADD_TC(tp, transaction_misuse);

@@ -192,10 +192,12 @@ ixd_col_hashes() {
 
 # For atf-sh test bodies (they use atf_check), in the test's work directory.
 # ixd_fetch_peak ACCOUNT: the fetcher of ACCOUNT (of the daemon in $PWD)
-# printed its peak RSS (VmHWM) and it is under IXD_FETCH_PEAK_KB.  Issue 9
-# asks for under 8 MiB while a 50 MiB message streams over IMAPS or POP3S;
-# on Debian 12 (OpenSSL 3.0) it is 7.7-7.85 MiB, most of it shared
-# library pages.  The part that varies with load is the queue to the
+# printed its peak RSS (VmHWM) and it is under IXD_FETCH_PEAK_KB.  The
+# goal, under 8 MiB while a 50 MiB message streams over IMAPS or POP3S, is
+# the benchmark's to show (bench/README); this bound is looser, so that
+# load cannot fail it, and still catches a regression.  On Debian 12
+# (OpenSSL 3.0) the peak is 7.7-7.85 MiB, most of it shared library
+# pages.  The part that varies with load is the queue to the
 # store (STORE_HIWAT: at most 64 kB and a read); file pages only go down
 # under memory pressure.  8.25 MiB leaves 0.4 MiB of room and still
 # catches libsqlite3 mapped by the fetcher again (+0.56 MiB) or a 1 MiB

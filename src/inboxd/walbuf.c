@@ -20,17 +20,22 @@
  * costs some 3,000 system calls, each one run through the store's
  * seccomp filter.  This VFS hands everything to the default one, except
  * that writes to a WAL which follow each other are gathered in a buffer
- * and written with one call.  The buffer is written out before anything
- * could see the file: a read, a sync, a truncation, a size query, a lock
- * change, a file control, a close, and any lock or memory barrier on the
- * shared WAL index, which SQLite raises before it publishes new frames
- * there (those calls come on the database file: every WAL buffer is
- * written out then).  A commit syncs the WAL (synchronous=FULL), so what
- * it made durable is on disk exactly as without this layer.  A write
- * that fails when the buffer goes out fails the operation that sent it,
- * and SQLite rolls the transaction back as it would have at the write
- * itself; the buffer is dropped then, as its frames belong to that
- * transaction and SQLite writes the next one over them.
+ * and written with one call.
+ *
+ * The buffer goes to the file only where a failure can be reported as
+ * the write failure it is: at a write that does not follow it (or does
+ * not fit), at a sync, a truncation and a close.  A failed write or sync
+ * puts SQLite's pager in its error state, so the transaction cannot
+ * commit.  Reads and size queries see the buffer as if it were written
+ * and never write it out.  With synchronous=FULL, which db.c sets and
+ * checks, a commit syncs its frames before it publishes them in the WAL
+ * index, so what a commit made durable is on disk exactly as without
+ * this layer, and no other connection is shown a frame still buffered.
+ * What is buffered when the WAL's write lock is released is what a
+ * transaction that was rolled back left: it is dropped, not written.
+ *
+ * One connection per process uses it (the store's); it keeps no lock of
+ * its own and is not for threads.
  */
 
 #include <stdlib.h>
@@ -66,9 +71,9 @@ static const sqlite3_io_methods wb_io;
 
 #define SUB(f)		((f)->sub->pMethods)
 
-/* keep: on failure the buffer stays, for a caller that cannot report */
+/* a failure drops the buffer: SQLite gives up the transaction it held */
 static int
-wb_write_out(struct wbfile *f, int keep)
+wb_flush(struct wbfile *f)
 {
 	size_t	 done, n;
 	int	 rc;
@@ -80,8 +85,7 @@ wb_write_out(struct wbfile *f, int keep)
 		rc = SUB(f)->xWrite(f->sub, f->buf + done, (int)n,
 		    f->off + (sqlite3_int64)done);
 		if (rc != SQLITE_OK) {
-			if (!keep)
-				f->len = 0;
+			f->len = 0;
 			return rc;
 		}
 	}
@@ -90,32 +94,10 @@ wb_write_out(struct wbfile *f, int keep)
 }
 
 static int
-wb_flush(struct wbfile *f)
-{
-	return wb_write_out(f, 0);
-}
-
-/* before the WAL index is locked or published: every WAL on disk */
-static int
-wb_flush_wals(int keep)
-{
-	struct wbfile	*w;
-	int		 rc, first = SQLITE_OK;
-
-	for (w = wb_wals; w != NULL; w = w->next)
-		if ((rc = wb_write_out(w, keep)) != SQLITE_OK &&
-		    first == SQLITE_OK)
-			first = rc;
-	return first;
-}
-
-static int
 wb_close(sqlite3_file *pf)
 {
-	struct wbfile	*f = (struct wbfile *)pf;
+	struct wbfile	*f = (struct wbfile *)pf, **w;
 	int		 rc, crc;
-
-	struct wbfile	**w;
 
 	rc = wb_flush(f);
 	crc = SUB(f)->xClose(f->sub);
@@ -131,15 +113,29 @@ wb_close(sqlite3_file *pf)
 	return rc != SQLITE_OK ? rc : crc;
 }
 
+/* the file, with what is buffered laid over it */
 static int
 wb_read(sqlite3_file *pf, void *p, int n, sqlite3_int64 off)
 {
 	struct wbfile	*f = (struct wbfile *)pf;
+	sqlite3_int64	 from, to, end, size;
 	int		 rc;
 
-	if ((rc = wb_flush(f)) != SQLITE_OK)
+	rc = SUB(f)->xRead(f->sub, p, n, off);
+	if (f->len == 0 || (rc != SQLITE_OK && rc != SQLITE_IOERR_SHORT_READ))
 		return rc;
-	return SUB(f)->xRead(f->sub, p, n, off);
+	end = f->off + (sqlite3_int64)f->len;
+	from = off > f->off ? off : f->off;
+	to = off + n < end ? off + n : end;
+	if (from < to)
+		memcpy((char *)p + (from - off), f->buf + (from - f->off),
+		    to - from);
+	if (rc == SQLITE_OK)
+		return rc;
+	/* short on the file: whole if the buffer goes on where it ends */
+	if (SUB(f)->xFileSize(f->sub, &size) != SQLITE_OK)
+		return rc;
+	return f->off <= size && off + n <= end ? SQLITE_OK : rc;
 }
 
 static int
@@ -192,19 +188,19 @@ wb_filesize(sqlite3_file *pf, sqlite3_int64 *size)
 	struct wbfile	*f = (struct wbfile *)pf;
 	int		 rc;
 
-	if ((rc = wb_flush(f)) != SQLITE_OK)
+	if ((rc = SUB(f)->xFileSize(f->sub, size)) != SQLITE_OK ||
+	    f->len == 0)
 		return rc;
-	return SUB(f)->xFileSize(f->sub, size);
+	if (*size < f->off + (sqlite3_int64)f->len)
+		*size = f->off + (sqlite3_int64)f->len;
+	return SQLITE_OK;
 }
 
 static int
 wb_lock(sqlite3_file *pf, int level)
 {
 	struct wbfile	*f = (struct wbfile *)pf;
-	int		 rc;
 
-	if ((rc = wb_flush(f)) != SQLITE_OK)
-		return rc;
 	return SUB(f)->xLock(f->sub, level);
 }
 
@@ -212,10 +208,7 @@ static int
 wb_unlock(sqlite3_file *pf, int level)
 {
 	struct wbfile	*f = (struct wbfile *)pf;
-	int		 rc;
 
-	if ((rc = wb_flush(f)) != SQLITE_OK)
-		return rc;
 	return SUB(f)->xUnlock(f->sub, level);
 }
 
@@ -231,10 +224,7 @@ static int
 wb_control(sqlite3_file *pf, int op, void *arg)
 {
 	struct wbfile	*f = (struct wbfile *)pf;
-	int		 rc;
 
-	if ((rc = wb_flush(f)) != SQLITE_OK)
-		return rc;
 	return SUB(f)->xFileControl(f->sub, op, arg);
 }
 
@@ -266,27 +256,26 @@ wb_shmmap(sqlite3_file *pf, int pg, int pgsz, int extend,
 static int
 wb_shmlock(sqlite3_file *pf, int offset, int n, int flags)
 {
-	struct wbfile	*f = (struct wbfile *)pf;
+	struct wbfile	*f = (struct wbfile *)pf, *w;
 	int		 rc;
 
-	if ((rc = wb_flush_wals(0)) != SQLITE_OK)
-		return rc;
-	return SUB(f)->xShmLock(f->sub, offset, n, flags);
+	rc = SUB(f)->xShmLock(f->sub, offset, n, flags);
+	/*
+	 * The WAL's write lock (slot 0) let go: a commit synced all it
+	 * wrote, so what is left belongs to a transaction rolled back.
+	 * No connection holds the lock now, so this goes for every WAL.
+	 */
+	if (offset == 0 && flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE))
+		for (w = wb_wals; w != NULL; w = w->next)
+			w->len = 0;
+	return rc;
 }
 
-/* SQLite's fence before new frames become visible in the WAL index */
 static void
 wb_shmbarrier(sqlite3_file *pf)
 {
 	struct wbfile	*f = (struct wbfile *)pf;
 
-	/*
-	 * No failure can be returned here: what could not be written
-	 * stays, and the sync that a commit makes next fails with it.
-	 * With synchronous=FULL that sync comes first and the buffer is
-	 * empty by now; this holds for any other order.
-	 */
-	(void)wb_flush_wals(1);
 	SUB(f)->xShmBarrier(f->sub);
 }
 
@@ -302,10 +291,12 @@ static int
 wb_fetch(sqlite3_file *pf, sqlite3_int64 off, int n, void **pp)
 {
 	struct wbfile	*f = (struct wbfile *)pf;
-	int		 rc;
 
-	if ((rc = wb_flush(f)) != SQLITE_OK)
-		return rc;
+	/* a WAL is never mapped; the database file has no buffer */
+	if (f->len > 0) {
+		*pp = NULL;
+		return SQLITE_OK;
+	}
 	return SUB(f)->xFetch(f->sub, off, n, pp);
 }
 
@@ -348,6 +339,7 @@ wb_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *pf, int flags,
 
 	memset(f, 0, sizeof(*f));
 	f->sub = (sqlite3_file *)((char *)f + WBFILE_SIZE);
+	f->sub->pMethods = NULL;
 	rc = wb_orig->xOpen(wb_orig, name, f->sub, flags, outflags);
 	/* SQLite closes a file whose methods are set, even if it failed */
 	if (f->sub->pMethods == NULL)
@@ -357,7 +349,7 @@ wb_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *pf, int flags,
 	if (f->sub->pMethods->iVersion < 3) {
 		(void)f->sub->pMethods->xClose(f->sub);
 		f->base.pMethods = NULL;
-		return SQLITE_CANTOPEN;
+		return rc != SQLITE_OK ? rc : SQLITE_CANTOPEN;
 	}
 	if (rc == SQLITE_OK && (flags & SQLITE_OPEN_WAL) &&
 	    (f->buf = malloc(WALBUF_SIZE)) != NULL) {	/* or unbuffered */
