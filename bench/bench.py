@@ -734,7 +734,7 @@ def cmd_report(a):
         print()
     print("Goals (printed, not enforced):")
     for st, proto, ratio in goals:
-        print("  inboxd >= 0.8 x raw on %s/%s: %.2f  %s" %
+        print("  inboxd >= 0.8 x raw on %s/%s: %.3f  %s" %
               (st, proto, ratio, "met" if ratio >= 0.8 else "MISSED"))
     for st in floors:
         fl = summary[(st, "-", "sqlite floor", "floor")]
