@@ -69,6 +69,20 @@ vis_buf(char *dst, size_t dstsz, const void *src, size_t len)
 	return dst;
 }
 
+void
+hex_encode(const void *src, size_t n, char *hex)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	const unsigned char	*p = src;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		hex[2 * i] = digits[p[i] >> 4];
+		hex[2 * i + 1] = digits[p[i] & 0xf];
+	}
+	hex[2 * n] = '\0';
+}
+
 const char *
 vis_str(char *dst, size_t dstsz, const char *src)
 {

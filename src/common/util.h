@@ -28,4 +28,7 @@
 const char	*vis_buf(char *, size_t, const void *, size_t);
 const char	*vis_str(char *, size_t, const char *);
 
+/* lower-case hex of n bytes into 2n + 1: digests in logs and keys */
+void		 hex_encode(const void *, size_t, char *);
+
 #endif /* INBOXD_UTIL_H */

@@ -36,6 +36,7 @@
 #include <openssl/rand.h>
 
 #include "auth.h"
+#include "util.h"
 
 #define SHA256_LEN	32
 #define MD5_LEN		16
@@ -106,7 +107,6 @@ static int	text_valid(const char *, size_t);
 static int	token_valid(const char *);
 static int	nonce_valid(const char *, size_t);
 static int	stamp_valid(const char *);
-static void	hexify(const uint8_t *, size_t, char *);
 static int	hmac_sha256(const void *, size_t, const void *, size_t,
 		    uint8_t *);
 static int	attr_next(const char **, const char *, struct attr *);
@@ -364,19 +364,6 @@ stamp_valid(const char *s)
 	return 0;
 }
 
-static void
-hexify(const uint8_t *md, size_t len, char *hex)
-{
-	static const char	 digits[] = "0123456789abcdef";
-	size_t			 i;
-
-	for (i = 0; i < len; i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 0xf];
-	}
-	hex[2 * len] = '\0';
-}
-
 int
 sasl_plain(const char *user, const char *pass, char *out, size_t outsz)
 {
@@ -472,7 +459,7 @@ apop_digest(const char *stamp, const char *pass, char *hex, size_t hexsz)
 	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == MD5_LEN;
 	EVP_MD_CTX_free(ctx);
 	if (ok)
-		hexify(md, MD5_LEN, hex);
+		hex_encode(md, MD5_LEN, hex);
 	explicit_bzero(md, sizeof(md));
 	return ok ? 0 : -1;
 }
@@ -501,7 +488,7 @@ cram_md5(const char *user, const char *pass, const char *chal_b64,
 		explicit_bzero(md, sizeof(md));
 		return -1;
 	}
-	hexify(md, MD5_LEN, hex);
+	hex_encode(md, MD5_LEN, hex);
 	explicit_bzero(md, sizeof(md));
 	buf_init(&b, mem, sizeof(mem));
 	buf_str(&b, user);

@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "digest.h"
+#include "util.h"
 
 struct digest {
 	EVP_MD_CTX	*ctx;
@@ -81,20 +82,15 @@ digest_update(struct digest *d, const void *p, size_t n)
 int
 digest_end(struct digest *d, char hex[DIGEST_HEX])
 {
-	static const char	 xd[] = "0123456789abcdef";
-	unsigned char		 md[EVP_MAX_MD_SIZE];
-	unsigned int		 mdlen, i;
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen;
 
 	if (!d->open)
 		return -1;
 	d->open = 0;
 	if (EVP_DigestFinal_ex(d->ctx, md, &mdlen) != 1 || mdlen != DIGEST_LEN)
 		return -1;
-	for (i = 0; i < mdlen; i++) {
-		hex[2 * i] = xd[md[i] >> 4];
-		hex[2 * i + 1] = xd[md[i] & 0xf];
-	}
-	hex[2 * mdlen] = '\0';
+	hex_encode(md, mdlen, hex);
 	return 0;
 }
 

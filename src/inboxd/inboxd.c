@@ -33,9 +33,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/sha.h>
-
+#include "digest.h"
 #include "inboxd.h"
 #include "log.h"
 #include "parent.h"
@@ -60,32 +58,27 @@ conf_count(struct inboxd_conf *conf)
 const char *
 conf_hash(const char *path, char *buf, size_t len)
 {
-	unsigned char	 md[SHA256_DIGEST_LENGTH], chunk[8192];
-	EVP_MD_CTX	*ctx;
-	ssize_t		 n;
-	size_t		 i;
+	struct digest	*d;
+	unsigned char	 chunk[8192];
+	char		 hex[DIGEST_HEX];
+	ssize_t		 n = -1;
 	int		 fd;
 
 	(void)strlcpy(buf, "-", len);
-	if (len < 2 * sizeof(md) + 1)
+	if (len < sizeof(hex))
 		return buf;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return buf;
-	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-		EVP_MD_CTX_free(ctx);
-		close(fd);
-		return buf;
-	}
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		if (EVP_DigestUpdate(ctx, chunk, n) != 1)
-			n = -1;
+	if ((d = digest_new()) != NULL && digest_begin(d) == 0)
+		while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+			if (digest_update(d, chunk, n) == -1) {
+				n = -1;
+				break;
+			}
 	close(fd);
-	if (n == 0 && EVP_DigestFinal_ex(ctx, md, NULL) == 1)
-		for (i = 0; i < sizeof(md); i++)
-			(void)snprintf(buf + 2 * i, len - 2 * i, "%02x",
-			    md[i]);
-	EVP_MD_CTX_free(ctx);
+	if (n == 0 && digest_end(d, hex) == 0)
+		(void)strlcpy(buf, hex, len);
+	digest_free(d);
 	return buf;
 }
 
