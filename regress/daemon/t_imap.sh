@@ -406,10 +406,7 @@ huge_body() {
 	# the store holds the 50 MiB message once (63 MiB peak), not a
 	# second time as the record SQLite builds of a body bound whole
 	# (112 MiB)
-	pid=$(ixd_child "$PWD" store)
-	hwm=$(awk '$1 == "VmHWM:" { print $2 }' /proc/$pid/status)
-	echo "store peak RSS: $hwm kB"
-	[ "$hwm" -lt 90112 ] || atf_fail "store peak RSS $hwm kB"
+	ixd_peak_under 90112 store
 }
 huge_cleanup() {
 	imap_cleanup

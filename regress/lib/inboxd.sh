@@ -191,6 +191,17 @@ ixd_col_hashes() {
 }
 
 # For atf-sh test bodies (they use atf_check), in the test's work directory.
+# ixd_peak_under KB ROLE [NAME]: that child of the daemon in $PWD (as
+# ixd_child finds it) is alive, its peak RSS (VmHWM) is printed and under
+# KB kB
+ixd_peak_under() {
+	_pid=$(ixd_child "$PWD" "$2" $3) || atf_fail "no $2${3:+ $3} process"
+	_hwm=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$_pid/status")
+	echo "$2${3:+ $3} peak RSS: $_hwm kB"
+	[ "$_hwm" -lt "$1" ] ||
+	    atf_fail "$2${3:+ $3} peak RSS $_hwm kB, not under $1"
+}
+
 # ixd_fetch_peak ACCOUNT: the fetcher of ACCOUNT (of the daemon in $PWD)
 # printed its peak RSS (VmHWM) and it is under IXD_FETCH_PEAK_KB.  The
 # goal, under 8 MiB while a 50 MiB message streams over IMAPS or POP3S, is
@@ -204,11 +215,7 @@ ixd_col_hashes() {
 # queue (+0.9).
 IXD_FETCH_PEAK_KB=${IXD_FETCH_PEAK_KB:-8448}
 ixd_fetch_peak() {
-	_pid=$(ixd_child "$PWD" fetch "$1") || atf_fail "no fetcher for $1"
-	_hwm=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$_pid/status")
-	echo "fetcher peak RSS: $_hwm kB"
-	[ "$_hwm" -lt "$IXD_FETCH_PEAK_KB" ] ||
-	    atf_fail "fetcher peak RSS $_hwm kB, not under $IXD_FETCH_PEAK_KB"
+	ixd_peak_under "$IXD_FETCH_PEAK_KB" fetch "$1"
 }
 
 # ixd_same_hashes ACCOUNT [FILE]: the account's stored messages hash to
