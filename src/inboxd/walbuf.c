@@ -146,9 +146,12 @@ wb_write(sqlite3_file *pf, const void *p, int n, sqlite3_int64 off)
 
 	if (f->buf == NULL || n < 0)
 		return SUB(f)->xWrite(f->sub, p, n, off);
-	/* not where the buffer ends, or no room: out with what it holds */
+	/*
+	 * Not where the buffer ends, no room, or too long to buffer: out
+	 * with what it holds first, so that writes reach the file in order.
+	 */
 	if (f->len > 0 && (off != f->off + (sqlite3_int64)f->len ||
-	    (size_t)n > WALBUF_SIZE - f->len) &&
+	    (size_t)n > WALBUF_SIZE - f->len || (size_t)n > WALBUF_CHUNK) &&
 	    (rc = wb_flush(f)) != SQLITE_OK)
 		return rc;
 	if ((size_t)n > WALBUF_CHUNK)
