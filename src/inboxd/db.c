@@ -60,15 +60,13 @@ enum db_stmt {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
-	ST_SAVEPOINT,
-	ST_RELEASE,
-	ST_UNDO,
 	ST_NCONTROL,
 	/* the rest need the tables */
 	ST_ACCOUNT_GET = ST_NCONTROL,
 	ST_ACCOUNT_ADD,
 	ST_MSG_ADD,
 	ST_BODY_ADD,
+	ST_MSG_DROP,
 	ST_HAVE_UID,
 	ST_HAVE_UIDL,
 	ST_MBOX_GET,
@@ -113,9 +111,6 @@ static const char *const db_sql[ST_MAX] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_SAVEPOINT] = "SAVEPOINT db_insert",
-	[ST_RELEASE] = "RELEASE db_insert",
-	[ST_UNDO] = "ROLLBACK TO db_insert",
 	[ST_ACCOUNT_GET] =
 	    "SELECT id FROM accounts WHERE name = ?1",
 	[ST_ACCOUNT_ADD] =
@@ -132,6 +127,9 @@ static const char *const db_sql[ST_MAX] = {
 	    "ON CONFLICT DO NOTHING RETURNING id",
 	[ST_BODY_ADD] =
 	    "INSERT INTO bodies (message_id, raw) VALUES (?1, ?2)",
+	/* its body goes with it: ON DELETE CASCADE */
+	[ST_MSG_DROP] =
+	    "DELETE FROM messages WHERE id = ?1",
 	[ST_HAVE_UID] =
 	    "SELECT 1 FROM messages WHERE account_id = ?1 AND mailbox = ?2 "
 	    "AND uidvalidity = ?3 AND uid = ?4 AND uidl IS NULL",
@@ -1114,6 +1112,8 @@ db_insert_body(struct db *db, int64_t id, const void *raw, size_t len)
 	return inplace ? db_body_inplace(db, id, raw, len) : 0;
 }
 
+static void	db_undo(struct db *, int64_t);
+
 /* the two rows of a message; 1 inserted, 0 key already stored, -1 */
 static int
 db_insert_rows(struct db *db, const struct db_msg *m, const struct db_key *k)
@@ -1141,26 +1141,37 @@ db_insert_rows(struct db *db, const struct db_msg *m, const struct db_key *k)
 			rc = -1;
 	}
 	db_reset(st);
+	/* a failed statement took back its own changes, not the row's */
+	if (id != 0 && (rc == -1 ||
+	    db_insert_body(db, id, m->raw, m->len) == -1)) {
+		db_undo(db, id);
+		return -1;
+	}
 	if (rc != SQLITE_ROW)
 		return rc == SQLITE_DONE ? 0 : -1;
-	return db_insert_body(db, id, m->raw, m->len) == -1 ? -1 : 1;
+	return 1;
 }
 
 /*
- * Undo a failed insert inside a batch and keep the rest.  If that is not
- * possible, give up the whole transaction: the batch then fails at
- * commit and nothing of it is acknowledged.
+ * Take back the row of a message whose insert failed half-way and keep
+ * the rest of the batch: cheaper than a savepoint around every message,
+ * which copies each page the message touches.  If that is not possible,
+ * give up the whole transaction: the batch then fails at commit and
+ * nothing of it is acknowledged.
  */
 static void
-db_undo(struct db *db)
+db_undo(struct db *db, int64_t id)
 {
-	char	 first[DB_ERR_LEN];
+	sqlite3_stmt	*st = db->st[ST_MSG_DROP];
+	char		 first[DB_ERR_LEN];
 
 	if (sqlite3_get_autocommit(db->sql))
 		return;		/* SQLite already rolled everything back */
 	(void)strlcpy(first, db->err, sizeof(first));
-	if (db_exec(db, ST_UNDO, "undo insert") == -1 ||
-	    db_exec(db, ST_RELEASE, "undo insert") == -1)
+	if (db_bind_int(db, st, 1, id) == -1) {
+		(void)db_bail(st);
+		db_abort(db);
+	} else if (db_exists(db, st, "undo insert") == -1)
 		db_abort(db);
 	(void)strlcpy(db->err, first, sizeof(db->err));
 }
@@ -1169,18 +1180,9 @@ static int
 db_insert_batch(struct db *db, const struct db_msg *m,
     const struct db_key *k)
 {
-	int	 r;
-
 	if (db_writable(db, "insert") == -1)
 		return -1;
-	if (db_exec(db, ST_SAVEPOINT, "insert savepoint") == -1)
-		return -1;
-	if ((r = db_insert_rows(db, m, k)) == -1 ||
-	    db_exec(db, ST_RELEASE, "insert release") == -1) {
-		db_undo(db);
-		return -1;
-	}
-	return r;
+	return db_insert_rows(db, m, k);
 }
 
 int
