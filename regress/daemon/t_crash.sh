@@ -91,6 +91,128 @@ random_kills_cleanup() {
 	srv_stop_all "$PWD"
 }
 
+# two delete-mode accounts (IMAP, POP3) with 12 messages each, run by the
+# regress binary with the environment given (its store's sync hooks)
+sync_setup() {
+	srv_ca "$PWD"
+	dovecot_start "$PWD" || atf_fail "dovecot did not start"
+	. "$PWD/ports.env"
+	ixd_conf "$PWD"
+	ixd_cred "$PWD" alice alice secret-alice-pw
+	ixd_cred "$PWD" bob bob secret-bob-pw
+	ixd_account "$PWD" imapbox imap "$IMAPS_PORT" 'credential "alice"' \
+	    "tls ca \"$PWD/ca.pem\"" delete 'check manual'
+	ixd_account "$PWD" popbox pop3 "$POP3S_PORT" 'credential "bob"' \
+	    "tls ca \"$PWD/ca.pem\"" delete 'check manual'
+	deliver_many "$PWD" alice 12 30000
+	deliver_many "$PWD" bob 12 30000
+}
+
+# in the end: each message stored once, byte for byte, the servers empty
+sync_settle() {
+	n=0
+	while [ $n -lt 30 ]; do
+		[ "$(ixd_count "$PWD" imapbox)" = 12 ] &&
+		    [ "$(ixd_count "$PWD" popbox)" = 12 ] &&
+		    [ "$(mailbox_count "$PWD" alice)" = 0 ] &&
+		    [ "$(mailbox_count "$PWD" bob)" = 0 ] && break
+		"$INBOXCTL" -s "$PWD/inboxd.sock" check all >/dev/null 2>&1
+		sleep 1
+		n=$((n + 1))
+	done
+	atf_check -s exit:0 -o inline:"0\n" "$IXD" mailbox_count "$PWD" alice
+	atf_check -s exit:0 -o inline:"0\n" "$IXD" mailbox_count "$PWD" bob
+	for u in alice bob; do
+		for f in sent/$u/*.eml; do sha256sum < "$f" | cut -d' ' -f1
+		done | sort > $u.sent
+	done
+	ixd_hashes "$PWD" imapbox > imapbox.db
+	ixd_hashes "$PWD" popbox > popbox.db
+	atf_check -s exit:0 cmp alice.sent imapbox.db
+	atf_check -s exit:0 cmp bob.sent popbox.db
+}
+
+atf_test_case unsynced_unpromised cleanup
+unsynced_unpromised_head() {
+	atf_set "descr" "a batch committed but not yet synced is acknowledged" \
+	    "to no fetcher: nothing is deleted, and a store killed then" \
+	    "loses nothing"
+	atf_set "require.user" "root"
+	atf_set "timeout" "120"
+}
+unsynced_unpromised_body() {
+	sync_setup
+	INBOXD="$INBOXD-regress"
+	export IXD_TEST_DSYNC_HOLD=4000
+	ixd_start "$PWD" || atf_fail "inboxd did not start"
+	unset IXD_TEST_DSYNC_HOLD
+	# one account at a time: another's question would wait for the sync
+	for a in imapbox:alice popbox:bob; do
+		acct=${a%:*}
+		user=${a#*:}
+		"$INBOXCTL" -s "$PWD/inboxd.sock" check $acct >/dev/null
+		# committed (another connection reads every row), sync held
+		atf_check -s exit:0 "$IXD" ixd_wait 20 ixd_count_is "$PWD" \
+		    $acct 12
+		sleep 1
+		atf_check -s exit:0 -o inline:"12\n" "$IXD" mailbox_count \
+		    "$PWD" $user
+		atf_check -s exit:1 grep -q "event=stored account=$acct" \
+		    inboxd.log
+		atf_check -s exit:1 grep -q "event=deleted account=$acct" \
+		    inboxd.log
+		pid=$(ixd_child "$PWD" store) || atf_fail "no store"
+		kill -9 "$pid"
+		atf_check -s exit:0 "$IXD" ixd_wait 20 ixd_child "$PWD" store
+	done
+	# fetched again: found stored, acknowledged after their sync
+	sync_settle
+	atf_check -s exit:0 grep -q 'event=deleted account=imapbox' inboxd.log
+	atf_check -s exit:0 grep -q 'event=deleted account=popbox' inboxd.log
+}
+unsynced_unpromised_cleanup() {
+	ixd_stop "$PWD"
+	srv_stop_all "$PWD"
+}
+
+atf_test_case sync_failure cleanup
+sync_failure_head() {
+	atf_set "descr" "a failed sync of the WAL acknowledges nothing: the" \
+	    "store says why and starts again, the mail stays on the server"
+	atf_set "require.user" "root"
+	atf_set "timeout" "120"
+}
+sync_failure_body() {
+	sync_setup
+	saved=$INBOXD
+	INBOXD="$INBOXD-regress"
+	export IXD_TEST_DSYNC_FAIL=1
+	ixd_start "$PWD" || atf_fail "inboxd did not start"
+	unset IXD_TEST_DSYNC_FAIL
+	"$INBOXCTL" -s "$PWD/inboxd.sock" check all >/dev/null
+	atf_check -s exit:0 "$IXD" ixd_wait 20 grep -q \
+	    'event=database-error .*reason="sync of the write-ahead log failed: Input/output error" action=retry' \
+	    inboxd.log
+	# the store comes back; nothing was promised
+	atf_check -s exit:0 "$IXD" ixd_wait 20 ixd_child "$PWD" store
+	sleep 1
+	atf_check -s exit:0 -o inline:"12\n" "$IXD" mailbox_count "$PWD" alice
+	atf_check -s exit:0 -o inline:"12\n" "$IXD" mailbox_count "$PWD" bob
+	atf_check -s exit:1 grep -q 'event=stored' inboxd.log
+	atf_check -s exit:1 grep -q 'event=deleted' inboxd.log
+	# a sound disk again: the same database, everything once
+	ixd_stop "$PWD"
+	INBOXD=$saved
+	ixd_start "$PWD" || atf_fail "inboxd did not start again"
+	sync_settle
+}
+sync_failure_cleanup() {
+	ixd_stop "$PWD"
+	srv_stop_all "$PWD"
+}
+
 atf_init_test_cases() {
 	atf_add_test_case random_kills
+	atf_add_test_case unsynced_unpromised
+	atf_add_test_case sync_failure
 }

@@ -841,7 +841,7 @@ ATF_TC_BODY(large_bodies, tc)
  */
 static sqlite3_vfs	 fv_vfs, *fv_orig;
 static sqlite3_io_methods fv_io;
-static int		 fv_fail_at, fv_count;
+static int		 fv_fail_at, fv_count, fv_wal_syncs;
 
 struct fvfile {
 	sqlite3_file	 base;
@@ -881,6 +881,8 @@ fv_truncate(sqlite3_file *p, sqlite3_int64 n)
 static int
 fv_sync(sqlite3_file *p, int flags)
 {
+	if (((struct fvfile *)p)->wal)
+		fv_wal_syncs++;
 	return FV(p)->pMethods->xSync(FV(p), flags);
 }
 
@@ -1041,6 +1043,55 @@ ATF_TC_BODY(wal_write_faults, tc)
 	ATF_CHECK_MSG(failed > 0, "no commit failed");
 	ATF_CHECK_MSG(succeeded > 0, "no fault came late enough to spare "
 	    "the batch");
+}
+
+/*
+ * db_commit_nosync: the commit's WAL sync does not reach the file, the
+ * frames do (another connection reads them), and what it hands back is
+ * a descriptor of that WAL.  Plain commits still sync; a failed commit
+ * owes nothing.
+ */
+ATF_TC_WITHOUT_HEAD(commit_nosync);
+ATF_TC_BODY(commit_nosync, tc)
+{
+	struct db	*db;
+	struct db_msg	 m;
+	struct stat	 a, b;
+	int64_t		 acc;
+	int		 fd, syncs;
+
+	fv_register();
+	db = open_db();
+	acc = account(db, "a");		/* its own commit: the first sync */
+	ATF_REQUIRE(fv_wal_syncs > 0);
+	syncs = fv_wal_syncs;
+	ATF_REQUIRE(db_begin(db) == 0);
+	m = zero_msg(acc, 1, 1000);
+	ATF_REQUIRE_EQ(insert(db, &m), 1);
+	ATF_REQUIRE_MSG(db_commit_nosync(db, &fd) == 0, "%s", db_error(db));
+	ATF_CHECK_EQ_MSG(fv_wal_syncs, syncs, "the WAL was synced");
+	ATF_REQUIRE_MSG(fd != -1, "no sync was left to the caller");
+	ATF_REQUIRE(fstat(fd, &a) == 0 && stat(DBFILE "-wal", &b) == 0);
+	ATF_CHECK(a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+	ATF_CHECK_EQ(fdatasync(fd), 0);
+	ATF_CHECK_EQ(side_int("SELECT count(*) FROM messages"), 1);
+	/* not in a deferring commit: synced as ever */
+	ATF_REQUIRE(db_begin(db) == 0);
+	m = zero_msg(acc, 2, 1000);
+	ATF_REQUIRE_EQ(insert(db, &m), 1);
+	ATF_REQUIRE(db_commit(db) == 0);
+	ATF_CHECK_EQ(fv_wal_syncs, syncs + 1);
+	/* a commit that fails hands back nothing */
+	ATF_REQUIRE(db_begin(db) == 0);
+	m = zero_msg(acc, 3, FV_SIZE);
+	fv_count = 0;
+	fv_fail_at = 1;
+	(void)db_insert(db, &m);
+	ATF_CHECK(db_commit_nosync(db, &fd) == -1);
+	ATF_CHECK_EQ(fd, -1);
+	fv_fail_at = 0;
+	db_close(db);
+	ATF_CHECK_EQ(side_int("SELECT count(*) FROM messages"), 2);
 }
 
 ATF_TC_WITHOUT_HEAD(abandoned_batch_fails);
@@ -2082,6 +2133,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, failed_commit_stores_nothing);
 	ATF_TP_ADD_TC(tp, large_bodies);
 	ATF_TP_ADD_TC(tp, wal_write_faults);
+	ATF_TP_ADD_TC(tp, commit_nosync);
 	ATF_TP_ADD_TC(tp, abandoned_batch_fails);
 	ATF_TP_ADD_TC(tp, body_failure_undoes_message);
 	ATF_TP_ADD_TC(tp, transaction_misuse);

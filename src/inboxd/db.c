@@ -570,6 +570,21 @@ db_commit(struct db *db)
 }
 
 int
+db_commit_nosync(struct db *db, int *syncfd)
+{
+	int	 rc;
+
+	walbuf_defer(1);
+	rc = db_commit(db);
+	walbuf_defer(0);
+	/* owed only if it was put off, and taken in any case */
+	*syncfd = walbuf_owed();
+	if (rc == -1)
+		*syncfd = -1;
+	return rc;
+}
+
+int
 db_rollback(struct db *db)
 {
 	db->batch = 0;

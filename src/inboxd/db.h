@@ -115,6 +115,13 @@ int64_t		 db_account(struct db *, const char *);
 int		 db_begin(struct db *);		/* BEGIN IMMEDIATE; 0/-1 */
 /* COMMIT; 0/-1 (on -1 the caller must treat the whole batch as not stored) */
 int		 db_commit(struct db *);
+/*
+ * The same, except that the last step, the sync of the WAL, may be left
+ * to the caller: *syncfd is then a descriptor of the WAL, and nothing of
+ * the batch is durable before an fdatasync(2) of it has succeeded.  Else
+ * *syncfd is -1 and the batch is durable as after db_commit().
+ */
+int		 db_commit_nosync(struct db *, int *syncfd);
 int		 db_rollback(struct db *);	/* 0/-1; 0 if none was open */
 int		 db_in_transaction(struct db *);	/* a batch is open */
 

@@ -175,6 +175,8 @@ static const int sc_store[] = {
 	SCMP_SYS(lstat), SCMP_SYS(readlink), SCMP_SYS(getcwd),
 	SCMP_SYS(geteuid), SCMP_SYS(fallocate), SCMP_SYS(fchown),
 	SCMP_SYS(fchmod), SCMP_SYS(statx),
+	/* dsync.c: the WAL's fdatasync run by the kernel (context made before) */
+	SCMP_SYS(io_submit), SCMP_SYS(io_getevents),
 };
 
 static void

@@ -28,6 +28,7 @@
 #include "ctl.h"
 #include "db.h"
 #include "digest.h"
+#include "dsync.h"
 #include "inboxd.h"
 #include "log.h"
 #include "mime.h"
@@ -58,10 +59,17 @@ struct feeder {
 	unsigned char		*buf;
 	size_t			 len;
 	size_t			 cap;
-	/* committed once the running transaction is */
+	/*
+	 * Keys of the messages stored, in order: [0, ncovered) committed
+	 * and in the WAL sync under way, [ncovered, ndone) committed since,
+	 * the rest in the running transaction.  Each is acknowledged once
+	 * a sync has made it durable.
+	 */
 	uint32_t		*pending;
 	size_t			 npending;
 	size_t			 cappending;
+	size_t			 ndone;
+	size_t			 ncovered;
 	int			 dirty;		/* count changed */
 };
 
@@ -76,14 +84,19 @@ static struct event		 batch_timer;
 static struct event		 ckpt_timer;
 static int			 ckpt_retry;	/* s; 0: last one worked */
 static char			 batch_why[ERR_LEN]; /* its first failure */
+static int			 sync_next = -1; /* WAL owed a sync after the
+						    one under way */
 static struct event		 ev_sigterm;
 
 static void	 feeder_dispatch(int, short, void *);
 static void	 batch_commit(void);
 static void	 ckpt_schedule(void);
-static void	 audit_flush(int);
+static void	 audit_commit(int);
+static void	 audit_say(size_t);
+static size_t	 audit_done, audit_covered;
 static void	 send_nack(struct feeder *, uint32_t, const char *);
 static void	 store_sigterm(int, short, void *);
+static __dead void store_dberror(const char *);
 
 static void
 store_conf(struct imsg *imsg, void *arg)
@@ -517,19 +530,15 @@ send_nack(struct feeder *f, uint32_t seq, const char *why)
 	(void)m_close(&f->iev, b);
 }
 
+/* the first upto keys are durable: the fetcher may delete them */
 static void
-send_acks(struct feeder *f, int ok, const char *why)
+send_acks(struct feeder *f, size_t upto)
 {
 	struct ibuf	*b;
 	size_t		 i, n;
 
-	for (i = 0; i < f->npending; i += n) {
-		n = f->npending - i;
-		if (!ok) {
-			send_nack(f, f->pending[i], why);
-			n = 1;
-			continue;
-		}
+	for (i = 0; i < upto; i += n) {
+		n = upto - i;
 		if (n > ACK_CHUNK)
 			n = ACK_CHUNK;
 		b = m_create(&f->iev, IMSG_MSG_ACK, 0, -1);
@@ -538,7 +547,97 @@ send_acks(struct feeder *f, int ok, const char *why)
 			m_add_u32(b, f->pending[i + j]);
 		(void)m_close(&f->iev, b);
 	}
-	f->npending = 0;
+	memmove(f->pending, f->pending + upto,
+	    (f->npending - upto) * sizeof(*f->pending));
+	f->npending -= upto;
+	f->ndone -= upto;
+	f->ncovered = f->ncovered > upto ? f->ncovered - upto : 0;
+}
+
+/* the running transaction is lost: none of its keys is stored */
+static void
+send_nacks(struct feeder *f, const char *why)
+{
+	size_t	 i;
+
+	for (i = f->ndone; i < f->npending; i++)
+		send_nack(f, f->pending[i], why);
+	f->npending = f->ndone;
+}
+
+/*
+ * A sync made durable what was committed when it began (covered), or
+ * everything committed (all): say so to the fetchers and in the trail.
+ */
+static void
+durable(int all)
+{
+	struct feeder	*f;
+
+	TAILQ_FOREACH(f, &feeders, entry)
+		send_acks(f, all ? f->ndone : f->ncovered);
+	audit_say(all ? audit_done : audit_covered);
+	if (all)
+		sync_next = -1;
+}
+
+/* the disk may not hold what was committed: promise nothing more */
+static __dead void
+sync_failed(int error)
+{
+	char	 why[ERR_LEN];
+
+	(void)snprintf(why, sizeof(why), "sync of the write-ahead log "
+	    "failed: %s", strerror(error));
+	store_dberror(why);
+}
+
+/* make the WAL durable, without waiting if the kernel can */
+static void
+sync_begin(int fd)
+{
+	struct feeder	*f;
+
+	if (dsync_busy()) {
+		sync_next = fd;		/* when the one under way ends */
+		return;
+	}
+	if (dsync_start(fd) == -1) {
+		if (fdatasync(fd) == -1)
+			sync_failed(errno);
+		durable(1);
+		return;
+	}
+	TAILQ_FOREACH(f, &feeders, entry)
+		f->ncovered = f->ndone;
+	audit_covered = audit_done;
+}
+
+static void
+sync_done(int error, void *arg)
+{
+	int	 fd;
+
+	if (error != 0)
+		sync_failed(error);
+	durable(0);
+	if ((fd = sync_next) != -1) {
+		sync_next = -1;
+		sync_begin(fd);
+	}
+}
+
+/*
+ * Before an answer that claims messages stored: the running batch is
+ * committed and synced, so that no claim rests on what a crash could
+ * still take away.
+ */
+static void
+sync_drain(void)
+{
+	batch_commit();
+	while (dsync_busy())
+		dsync_wait();
 }
 
 /*
@@ -551,12 +650,12 @@ batch_commit(void)
 {
 	struct feeder	*f;
 	char		 why[ERR_LEN];
-	int		 ok;
+	int		 ok, fd;
 
 	evtimer_del(&batch_timer);
 	if (!db_in_transaction(db))
 		return;
-	ok = db_commit(db) == 0;
+	ok = db_commit_nosync(db, &fd) == 0;
 	if (!ok) {
 		log_warnx("commit failed, the batch is not stored: %s",
 		    db_error(db));
@@ -565,15 +664,24 @@ batch_commit(void)
 	}
 	batch_why[0] = '\0';
 	/* the lines of a rolled back batch are dropped, never said */
-	audit_flush(ok);
+	audit_commit(ok);
 	TAILQ_FOREACH(f, &feeders, entry) {
-		send_acks(f, ok, ok ? "" : why);
-		if (ok && f->dirty)
+		if (!ok) {
+			send_nacks(f, why);
+			continue;
+		}
+		f->ndone = f->npending;
+		if (f->dirty)
 			send_count(f);
 	}
 	batch_msgs = batch_bytes = 0;
-	if (ok)
-		ckpt_schedule();
+	if (!ok)
+		return;
+	if (fd == -1)
+		durable(1);	/* SQLite synced it */
+	else
+		sync_begin(fd);
+	ckpt_schedule();
 }
 
 /*
@@ -743,15 +851,28 @@ audit_stored(struct feeder *f, const struct db_msg *dm)
 	audit_len += n;
 }
 
-/* the batch is committed (ok) or lost: say or drop its lines */
+/* the batch is committed (ok) or lost: keep or drop its lines */
 static void
-audit_flush(int ok)
+audit_commit(int ok)
+{
+	if (ok)
+		audit_done = audit_len;
+	else
+		audit_len = audit_done;
+}
+
+/* the lines before upto are of durable messages: say them */
+static void
+audit_say(size_t upto)
 {
 	size_t	 i;
 
-	for (i = 0; ok && i < audit_len; i += strlen(audit_buf + i) + 1)
+	for (i = 0; i < upto; i += strlen(audit_buf + i) + 1)
 		log_audit("stored", "%s", audit_buf + i);
-	audit_len = 0;
+	memmove(audit_buf, audit_buf + upto, audit_len - upto);
+	audit_len -= upto;
+	audit_done -= upto;
+	audit_covered = audit_covered > upto ? audit_covered - upto : 0;
 }
 
 static int
@@ -843,6 +964,7 @@ msg_state(struct feeder *f, struct imsg *imsg)
 	m_get_string(&m, mailbox, sizeof(mailbox));
 	if (m_end(&m) == -1)
 		return -1;
+	sync_drain();
 	if ((r = db_mailbox_get(db, f->account, mailbox, &uv, &synced)) ==
 	    -1) {
 		log_warnx("%s: mailbox state: %s", f->name, db_error(db));
@@ -880,6 +1002,7 @@ msg_have(struct feeder *f, struct imsg *imsg)
 	if (m_get_u32(&m, &n) == -1 || n > HAVE_MAX)
 		return -1;
 	pop = mailbox[0] == '\0';
+	sync_drain();
 	b = m_create(&f->iev, IMSG_MSG_HAVE, 0, -1);
 	if ((found = calloc(n ? n : 1, sizeof(*found))) == NULL)
 		fatal(NULL);
@@ -1046,8 +1169,7 @@ store_dberror(const char *err)
 static void
 store_sigterm(int sig, short event, void *arg)
 {
-	if (db_in_transaction(db))
-		batch_commit();
+	sync_drain();
 	/* the last connection checkpoints and removes -wal and -shm */
 	db_close(db);
 	db = NULL;
@@ -1084,6 +1206,10 @@ store_main(const struct childenv *cenv)
 	/* sigaction is not in the filter: before it */
 	signal_set(&ev_sigterm, SIGTERM, store_sigterm, NULL);
 	signal_add(&ev_sigterm, NULL);
+	/* io_setup and eventfd are not in the filter either */
+	if (dsync_init(sync_done, NULL) == -1)
+		log_info("no asynchronous sync (Linux AIO): each commit "
+		    "waits for its own");
 	sandbox_filter(ROLE_STORE);
 	evtimer_set(&batch_timer, batch_timer_cb, NULL);
 	evtimer_set(&ckpt_timer, ckpt_run, NULL);

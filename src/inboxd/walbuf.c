@@ -34,12 +34,24 @@
  * What is buffered when the WAL's write lock is released is what a
  * transaction that was rolled back left: it is dropped, not written.
  *
+ * Between walbuf_defer(1) and walbuf_defer(0) (around a COMMIT) a sync
+ * of a WAL writes out the buffer and stops there: walbuf_owed() then
+ * gives a descriptor of that WAL, and the caller promises nothing of the
+ * commit before an fdatasync(2) of it has returned.  SQLite's own
+ * consistency does not need that sync (it is what synchronous=NORMAL
+ * leaves out); durability does.  The directory that holds a WAL is
+ * synced when the WAL is opened, so that this holds from the first
+ * commit on; where that fails, the first sync of the WAL is made as ever.
+ *
  * One connection per process uses it (the store's); it keeps no lock of
  * its own and is not for threads.
  */
 
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -58,6 +70,9 @@ struct wbfile {
 	unsigned char	*buf;		/* NULL: not a WAL, or no memory */
 	sqlite3_int64	 off;		/* where buf[0] goes in the file */
 	size_t		 len;
+	int		 syncfd;	/* the same WAL, for walbuf_owed() */
+	int		 synced;	/* its directory entry is durable */
+	int		 owed;		/* a sync was left to the caller */
 	struct wbfile	*next;		/* in wb_wals, if buf is set */
 };
 
@@ -65,6 +80,7 @@ struct wbfile {
 #define WBFILE_SIZE	((sizeof(struct wbfile) + 15) & ~(size_t)15)
 
 static struct wbfile	*wb_wals;	/* every open WAL with a buffer */
+static int		 wb_defer;	/* see walbuf_defer() */
 static sqlite3_vfs	*wb_orig;
 static sqlite3_vfs	 wb_vfs;
 static const sqlite3_io_methods wb_io;
@@ -101,6 +117,8 @@ wb_close(sqlite3_file *pf)
 
 	rc = wb_flush(f);
 	crc = SUB(f)->xClose(f->sub);
+	if (f->syncfd != -1)
+		(void)close(f->syncfd);
 	if (f->buf != NULL) {
 		for (w = &wb_wals; *w != NULL; w = &(*w)->next)
 			if (*w == f) {
@@ -182,7 +200,14 @@ wb_sync(sqlite3_file *pf, int flags)
 
 	if ((rc = wb_flush(f)) != SQLITE_OK)
 		return rc;
-	return SUB(f)->xSync(f->sub, flags);
+	/* written out, so visible to readers; made durable by the caller */
+	if (wb_defer && f->buf != NULL && f->synced && f->syncfd != -1) {
+		f->owed = 1;
+		return SQLITE_OK;
+	}
+	if ((rc = SUB(f)->xSync(f->sub, flags)) == SQLITE_OK)
+		f->synced = 1;
+	return rc;
 }
 
 static int
@@ -333,6 +358,32 @@ static const sqlite3_io_methods wb_io = {
 	.xUnfetch = wb_unfetch,
 };
 
+/*
+ * The directory that holds a new WAL, synced at its open: then no sync of
+ * its data needs to be made at once for the file to survive a crash.
+ */
+static int
+wb_syncdir(const char *name)
+{
+	char		 dir[PATH_MAX];
+	const char	*slash;
+	int		 fd, rc;
+
+	if ((slash = strrchr(name, '/')) == NULL)
+		(void)strlcpy(dir, ".", sizeof(dir));
+	else if ((size_t)(slash - name) + 2 > sizeof(dir))
+		return -1;
+	else {
+		memcpy(dir, name, slash - name + 1);	/* "/" stays "/" */
+		dir[slash == name ? 1 : slash - name] = '\0';
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	rc = fsync(fd);
+	(void)close(fd);
+	return rc;
+}
+
 static int
 wb_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *pf, int flags,
     int *outflags)
@@ -341,6 +392,7 @@ wb_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *pf, int flags,
 	int		 rc;
 
 	memset(f, 0, sizeof(*f));
+	f->syncfd = -1;
 	f->sub = (sqlite3_file *)((char *)f + WBFILE_SIZE);
 	f->sub->pMethods = NULL;
 	rc = wb_orig->xOpen(wb_orig, name, f->sub, flags, outflags);
@@ -358,6 +410,9 @@ wb_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *pf, int flags,
 	    (f->buf = malloc(WALBUF_SIZE)) != NULL) {	/* or unbuffered */
 		f->next = wb_wals;
 		wb_wals = f;
+		/* any descriptor of the file syncs its data; or none */
+		f->syncfd = open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		f->synced = f->syncfd != -1 && wb_syncdir(name) == 0;
 	}
 	return rc;
 }
@@ -409,6 +464,25 @@ static int
 wb_time64(sqlite3_vfs *vfs, sqlite3_int64 *out)
 {
 	return wb_orig->xCurrentTimeInt64(wb_orig, out);
+}
+
+void
+walbuf_defer(int on)
+{
+	wb_defer = on;
+}
+
+int
+walbuf_owed(void)
+{
+	struct wbfile	*w;
+
+	for (w = wb_wals; w != NULL; w = w->next)
+		if (w->owed) {
+			w->owed = 0;
+			return w->syncfd;
+		}
+	return -1;
 }
 
 int

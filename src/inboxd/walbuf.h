@@ -25,5 +25,7 @@
 #define WALBUF_VFS	"inboxd-walbuf"
 
 int	walbuf_register(void);		/* SQLITE_OK or an SQLite error */
+void	walbuf_defer(int);
+int	walbuf_owed(void);
 
 #endif
