@@ -155,6 +155,9 @@ main(int argc, char *argv[])
 	}
 	digest_free(dg);
 
+	/* as the store sets SQLite up */
+	if (db_setup() == -1)
+		errx(1, "SQLite could not be set up");
 	if ((db = db_open(dbpath, errbuf, sizeof(errbuf))) == NULL)
 		errx(1, "%s: %s", dbpath, errbuf);
 	if ((account = db_account(db, "floor")) == -1)

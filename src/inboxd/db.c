@@ -689,6 +689,21 @@ db_wal_cb(void *arg, sqlite3 *sql, const char *name, int pages)
 	return SQLITE_OK;
 }
 
+/*
+ * Before any other call into SQLite: one thread uses it, so it needs no
+ * mutexes, and no memory statistics, which took a mutex at every
+ * allocation.  Fails if SQLite was already set up.
+ */
+int
+db_setup(void)
+{
+	if (sqlite3_config(SQLITE_CONFIG_SINGLETHREAD) != SQLITE_OK ||
+	    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK ||
+	    sqlite3_initialize() != SQLITE_OK)
+		return -1;
+	return 0;
+}
+
 static int
 db_connect(struct db *db, const char *path)
 {

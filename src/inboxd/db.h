@@ -109,6 +109,9 @@ struct db	*db_open(const char *, char *, size_t);
 void		 db_close(struct db *);
 const char	*db_error(struct db *);		/* last error text */
 
+/* before any other SQLite call, in a process that uses it from one thread */
+int		 db_setup(void);
+
 /* id, created if missing; -1 on error.  Best called outside a batch. */
 int64_t		 db_account(struct db *, const char *);
 

@@ -54,6 +54,7 @@
 	X(bind_zeroblob) X(bind_zeroblob64) X(blob_close) X(blob_open)	\
 	X(blob_write) X(busy_timeout) X(changes) X(clear_bindings)	\
 	X(close_v2) X(column_blob) X(column_bytes) X(column_int64)	\
+	X(config)							\
 	X(column_text) X(db_config) X(db_readonly) X(errcode)		\
 	X(errmsg) X(errstr) X(exec) X(extended_result_codes)		\
 	X(finalize) X(get_autocommit) X(initialize) X(open_v2)		\
@@ -202,6 +203,31 @@ const unsigned char *
 sqlite3_column_text(sqlite3_stmt *s, int i)
 {
 	return sq.fn.column_text(s, i);
+}
+
+/*
+ * Variadic: only the options db.c sets are passed on, the threading mode
+ * (no argument) and SQLITE_CONFIG_MEMSTATUS (an int); the others take
+ * other arguments and are refused.
+ */
+int
+sqlite3_config(int op, ...)
+{
+	va_list	 ap;
+	int	 v;
+
+	switch (op) {
+	case SQLITE_CONFIG_SINGLETHREAD:
+	case SQLITE_CONFIG_MULTITHREAD:
+	case SQLITE_CONFIG_SERIALIZED:
+		return sq.fn.config(op);
+	case SQLITE_CONFIG_MEMSTATUS:
+		va_start(ap, op);
+		v = va_arg(ap, int);
+		va_end(ap);
+		return sq.fn.config(op, v);
+	}
+	return SQLITE_MISUSE;
 }
 
 /*

@@ -1192,8 +1192,8 @@ store_main(const struct childenv *cenv)
 	if (dbpath[0] == '\0')
 		fatalx("no database path");
 	/* SQLite reads /dev/urandom once: before the jail */
-	if (sqlite3_initialize() != SQLITE_OK)
-		fatalx("sqlite3_initialize");
+	if (db_setup() == -1)
+		fatalx("SQLite could not be set up");
 	/* charset converters live outside the jail: open them now */
 	if (mime_init() == -1)
 		log_warnx("some charsets cannot be converted: words in them "
