@@ -77,6 +77,53 @@ keep_cleanup() {
 	pop_cleanup
 }
 
+atf_test_case keep_chunks cleanup
+keep_chunks_head() {
+	atf_set "descr" "keep, 400 messages: the store is asked 150 UIDLs at a" \
+	    "time while RETRs go out; what it lacks, across chunk borders," \
+	    "is fetched again, nothing twice"
+	atf_set "require.user" "root"
+	atf_set "timeout" "120"
+}
+keep_chunks_body() {
+	pop_setup
+	deliver_many "$PWD" alice 400 1000
+	ixd_account "$PWD" box pop3 "$POP3S_PORT" 'credential "alice"' \
+	    "tls ca \"$PWD/ca.pem\"" keep 'check manual'
+	ixd_start "$PWD"
+	atf_check -s exit:0 -o ignore "$IXD" ixd_ctl "$PWD" check box
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 400
+	ixd_stop "$PWD"
+	# lost from the database: on both sides of the first border, at
+	# the start and at the end
+	python3 - "$PWD/db/inboxd.db" <<'EOP'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("PRAGMA foreign_keys = ON")
+c.execute("DELETE FROM messages WHERE id IN (SELECT id FROM messages "
+          "ORDER BY id LIMIT 3) OR id IN (SELECT id FROM messages ORDER BY "
+          "id LIMIT 12 OFFSET 144) OR id IN (SELECT id FROM messages ORDER "
+          "BY id DESC LIMIT 5)")
+c.commit()
+EOP
+	atf_check_equal "$(ixd_count "$PWD" box)" 380
+	deliver_many "$PWD" alice 7 1000
+	mailbox_hashes "$PWD" alice > server.hashes
+	ixd_start "$PWD"
+	atf_check -s exit:0 -o ignore "$IXD" ixd_ctl "$PWD" check box
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" box 407
+	sleep 1
+	atf_check_equal "$(ixd_count "$PWD" box)" 407
+	ixd_no_duplicates
+	ixd_same_hashes box
+	atf_check -s exit:0 -o inline:"27\n" "$IXD" eval \
+	    "grep -c 'event=stored account=box' $PWD/inboxd.log | \
+	    awk '{ print \$1 - 400 }'"
+}
+keep_chunks_cleanup() {
+	pop_cleanup
+}
+
 atf_test_case delete cleanup
 delete_head() {
 	atf_set "descr" "delete: server empty, all stored byte-identical"
@@ -293,6 +340,7 @@ huge_cleanup() {
 
 atf_init_test_cases() {
 	atf_add_test_case keep
+	atf_add_test_case keep_chunks
 	atf_add_test_case delete
 	atf_add_test_case stls
 	atf_add_test_case no_stls

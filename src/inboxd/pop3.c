@@ -40,8 +40,7 @@ enum pstate {
 	P_AUTH,			/* AUTH / APOP sent */
 	P_UIDL,
 	P_LIST,
-	P_HAVEWAIT,
-	P_RETR,
+	P_RETR,			/* also while the store answers which it has */
 	P_ACKWAIT,
 	P_DELE,
 	P_QUIT
@@ -51,6 +50,7 @@ struct pmsg {
 	uint32_t	 num;		/* message number in this session */
 	uint64_t	 size;		/* from LIST */
 	char		 uidl[UIDL_LEN];
+	int		 known;		/* the store said if it has it */
 	int		 present;
 	int		 want;
 	uint32_t	 seq;		/* store sequence once fetched */
@@ -91,7 +91,7 @@ static struct pop3	 pop3_state;
 static void	 pop3_status(void *, enum pop3_status, const char *);
 static void	 pop3_data(void *, const char *, size_t);
 static void	 pop3_end(void *);
-static void	 pop3_plan(struct fetch *);
+static void	 pop3_judge(struct fetch *, struct pmsg *);
 static void	 pop3_retr_more(struct fetch *);
 static void	 pop3_finish(struct fetch *);
 
@@ -446,6 +446,11 @@ pop3_list(struct fetch *f)
 	pop3_cmd(f, P_UIDL, POP3_LINES, "UIDL");
 }
 
+/*
+ * Ask the store which UIDLs it has, HAVE_CHUNK at a time, and retrieve
+ * from the first answer on: the RETRs of one chunk go out while the store
+ * looks up the next.
+ */
 static void
 pop3_have(struct fetch *f)
 {
@@ -454,11 +459,16 @@ pop3_have(struct fetch *f)
 	size_t		 i, j, n;
 
 	pp->haves = 0;
-	pp->st = P_HAVEWAIT;
+	pp->next = 0;
+	pp->inflight = 0;
+	pp->rq_head = pp->rq_len = 0;
+	pp->st = P_RETR;
 	fetch_io_timeout(f, 0);
 	if (!pp->has_uidl) {
 		/* nothing to look up: the store dedupes by content */
-		pop3_plan(f);
+		for (i = 0; i < pp->nmsgs; i++)
+			pop3_judge(f, &pp->msgs[i]);
+		pop3_retr_more(f);
 		return;
 	}
 	for (i = 0; i < pp->nmsgs; i += n) {
@@ -473,51 +483,47 @@ pop3_have(struct fetch *f)
 		pp->haves++;
 	}
 	if (pp->haves == 0)
-		pop3_plan(f);
+		pop3_retr_more(f);
 }
 
+/* the store answered for the chunk that starts at reqid */
 static void
 pop3_store_have(struct fetch *f, uint32_t reqid, const uint32_t *idx,
     size_t n)
 {
 	struct pop3	*pp = PP(f);
-	size_t		 i;
+	size_t		 i, end;
 
-	if (pp->st != P_HAVEWAIT || pp->haves == 0)
+	if (pp->st != P_RETR || pp->haves == 0 || reqid >= pp->nmsgs ||
+	    pp->msgs[reqid].known)
 		return;
+	end = pp->nmsgs - reqid > HAVE_CHUNK ? reqid + HAVE_CHUNK :
+	    pp->nmsgs;
 	for (i = 0; i < n; i++)
-		if ((size_t)reqid + idx[i] < pp->nmsgs)
+		if ((size_t)reqid + idx[i] < end)
 			pp->msgs[reqid + idx[i]].present = 1;
-	if (--pp->haves == 0)
-		pop3_plan(f);
+	for (i = reqid; i < end; i++)
+		pop3_judge(f, &pp->msgs[i]);
+	pp->haves--;
+	pop3_retr_more(f);
 }
 
+/* whether a message the store answered for is to be retrieved */
 static void
-pop3_plan(struct fetch *f)
+pop3_judge(struct fetch *f, struct pmsg *m)
 {
-	struct pop3	*pp = PP(f);
-	size_t		 i;
-
-	for (i = 0; i < pp->nmsgs; i++) {
-		struct pmsg	*m = &pp->msgs[i];
-
-		if (m->present)
-			continue;
-		if (f->acct.maxsize != 0 && m->size > f->acct.maxsize) {
-			f->skipped++;
-			fetch_audit(f, "skipped-oversize", "uidl=%s size=%llu "
-			    "max=%llu", m->uidl[0] ? m->uidl : "-",
-			    (unsigned long long)m->size,
-			    (unsigned long long)f->acct.maxsize);
-			continue;
-		}
-		m->want = 1;
+	m->known = 1;
+	if (m->present)
+		return;
+	if (f->acct.maxsize != 0 && m->size > f->acct.maxsize) {
+		f->skipped++;
+		fetch_audit(f, "skipped-oversize", "uidl=%s size=%llu "
+		    "max=%llu", m->uidl[0] ? m->uidl : "-",
+		    (unsigned long long)m->size,
+		    (unsigned long long)f->acct.maxsize);
+		return;
 	}
-	pp->next = 0;
-	pp->inflight = 0;
-	pp->rq_head = pp->rq_len = 0;
-	pp->st = P_RETR;
-	pop3_retr_more(f);
+	m->want = 1;
 }
 
 /* keep a window of RETRs in flight (one at a time without PIPELINING) */
@@ -530,6 +536,8 @@ pop3_retr_more(struct fetch *f)
 	while (pp->inflight < window && pp->next < pp->nmsgs) {
 		struct pmsg	*m = &pp->msgs[pp->next];
 
+		if (!m->known)
+			break;		/* its chunk is not answered yet */
 		if (!m->want) {
 			pp->next++;
 			continue;
@@ -545,6 +553,10 @@ pop3_retr_more(struct fetch *f)
 	}
 	if (pp->inflight > 0) {
 		fetch_io_timeout(f, f->timeout);
+		return;
+	}
+	if (pp->next < pp->nmsgs) {
+		fetch_io_timeout(f, 0);	/* waiting for the store */
 		return;
 	}
 	/* all retrieved: make it durable, then decide on deletions */
