@@ -199,6 +199,56 @@ ATF_TC_BODY(roundtrip, tc)
 	imsgbuf_clear(&b);
 }
 
+/*
+ * imsg_get_inplace: the data is the read buffer's own bytes, not a copy,
+ * is not freed, and mixes with imsg_get on the same buffer.
+ */
+ATF_TC_WITHOUT_HEAD(get_inplace);
+ATF_TC_BODY(get_inplace, tc)
+{
+	struct imsgbuf	 a, b;
+	struct imsg	 imsg;
+	unsigned char	 big[12000];
+	int		 sv[2];
+
+	fill(big, sizeof(big), 3);
+	mkpair(sv);
+	imsgbuf_init(&a, sv[0]);
+	imsgbuf_init(&b, sv[1]);
+	ATF_REQUIRE(imsg_compose(&a, 1, 0, 0, -1, big, sizeof(big)) == 0);
+	ATF_REQUIRE(imsg_compose(&a, 2, 0, 0, -1, "two", 3) == 0);
+	ATF_REQUIRE(imsg_compose(&a, 3, 0, 0, -1, NULL, 0) == 0);
+	ATF_REQUIRE(imsgbuf_flush(&a) == 0);
+	while (b.rlen < sizeof(big) + 3 +
+	    3 * IMSG_HDR_SIZE)
+		ATF_REQUIRE_EQ(imsgbuf_read(&b), 1);
+
+	ATF_REQUIRE_EQ(imsg_get_inplace(&b, &imsg), 1);
+	ATF_CHECK_EQ(imsg.hdr.type, 1);
+	ATF_REQUIRE_EQ(imsg.datalen, sizeof(big));
+	ATF_CHECK(imsg.data == b.rbuf + IMSG_HDR_SIZE);
+	ATF_CHECK(memcmp(imsg.data, big, sizeof(big)) == 0);
+	imsg_free(&imsg);	/* a free of rbuf's middle would abort */
+	ATF_CHECK(imsg.data == NULL);
+
+	ATF_REQUIRE_EQ(imsg_get(&b, &imsg), 1);
+	ATF_CHECK_EQ(imsg.hdr.type, 2);
+	ATF_REQUIRE_EQ(imsg.datalen, 3);
+	ATF_CHECK((unsigned char *)imsg.data < b.rbuf ||
+	    (unsigned char *)imsg.data >= b.rbuf + b.rlen);
+	ATF_CHECK(memcmp(imsg.data, "two", 3) == 0);
+	imsg_free(&imsg);
+
+	ATF_REQUIRE_EQ(imsg_get_inplace(&b, &imsg), 1);
+	ATF_CHECK_EQ(imsg.hdr.type, 3);
+	ATF_CHECK_EQ(imsg.datalen, 0);
+	ATF_CHECK(imsg.data == NULL);
+	imsg_free(&imsg);
+	ATF_CHECK_EQ(imsg_get_inplace(&b, &imsg), 0);
+	imsgbuf_clear(&a);
+	imsgbuf_clear(&b);
+}
+
 ATF_TC_WITHOUT_HEAD(wire_format);
 ATF_TC_BODY(wire_format, tc)
 {
@@ -792,6 +842,7 @@ ATF_TC_BODY(rbuf_full, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, roundtrip);
+	ATF_TP_ADD_TC(tp, get_inplace);
 	ATF_TP_ADD_TC(tp, wire_format);
 	ATF_TP_ADD_TC(tp, short_reads);
 	ATF_TP_ADD_TC(tp, many_in_one_read);

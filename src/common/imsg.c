@@ -337,8 +337,8 @@ imsg_peek(struct imsgbuf *imsgbuf, struct imsg_hdr *hdr, size_t *lenp)
 	return avail >= len;
 }
 
-int
-imsg_get(struct imsgbuf *imsgbuf, struct imsg *imsg)
+static int
+imsg_take(struct imsgbuf *imsgbuf, struct imsg *imsg, int inplace)
 {
 	struct imsg_hdr	 hdr;
 	struct imsg_fd	*ifd;
@@ -348,7 +348,9 @@ imsg_get(struct imsgbuf *imsgbuf, struct imsg *imsg)
 
 	if ((n = imsg_peek(imsgbuf, &hdr, &len)) != 1)
 		return n;
-	if (len > IMSG_HDR_SIZE &&
+	if (len > IMSG_HDR_SIZE && inplace)
+		data = imsgbuf->rbuf + imsgbuf->rpos + IMSG_HDR_SIZE;
+	else if (len > IMSG_HDR_SIZE &&
 	    (data = malloc(len - IMSG_HDR_SIZE)) == NULL)
 		return -1;
 
@@ -356,7 +358,8 @@ imsg_get(struct imsgbuf *imsgbuf, struct imsg *imsg)
 	imsg->hdr.len = len;
 	imsg->datalen = len - IMSG_HDR_SIZE;
 	imsg->data = data;
-	if (data != NULL)
+	imsg->inplace = inplace;
+	if (data != NULL && !inplace)
 		memcpy(data, imsgbuf->rbuf + imsgbuf->rpos + IMSG_HDR_SIZE,
 		    imsg->datalen);
 	imsg->fd = -1;
@@ -370,12 +373,30 @@ imsg_get(struct imsgbuf *imsgbuf, struct imsg *imsg)
 	return 1;
 }
 
+int
+imsg_get(struct imsgbuf *imsgbuf, struct imsg *imsg)
+{
+	return imsg_take(imsgbuf, imsg, 0);
+}
+
+/*
+ * The same without a copy: the data stays in the read buffer, valid until
+ * the next imsgbuf_read(), and is not cleared when freed.  For bulk data
+ * that is no secret (a message on its way to the store).
+ */
+int
+imsg_get_inplace(struct imsgbuf *imsgbuf, struct imsg *imsg)
+{
+	return imsg_take(imsgbuf, imsg, 1);
+}
+
 void
 imsg_free(struct imsg *imsg)
 {
 	close_quiet(imsg->fd);
 	imsg->fd = -1;
-	freezero(imsg->data, imsg->datalen);
+	if (!imsg->inplace)
+		freezero(imsg->data, imsg->datalen);
 	imsg->data = NULL;
 	imsg->datalen = 0;
 }

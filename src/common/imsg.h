@@ -84,6 +84,7 @@ struct imsg {
 	int			 fd;	/* received descriptor, or -1 */
 	void			*data;	/* payload, owned by the imsg */
 	size_t			 datalen;
+	int			 inplace; /* data is in the read buffer */
 };
 
 void	 imsgbuf_init(struct imsgbuf *, int);
@@ -97,6 +98,7 @@ int	 imsgbuf_flush(struct imsgbuf *);
 size_t	 imsgbuf_queuelen(const struct imsgbuf *);
 /* 1: *imsg filled, 0: need more bytes, -1: malformed frame (errno EBADMSG) */
 int	 imsg_get(struct imsgbuf *, struct imsg *);
+int	 imsg_get_inplace(struct imsgbuf *, struct imsg *);
 void	 imsg_free(struct imsg *);
 /* hand the received descriptor to the caller: it will not be closed */
 int	 imsg_take_fd(struct imsg *);

@@ -1133,7 +1133,8 @@ feeder_dispatch(int fd, short event, void *arg)
 		feeder_free(f);
 		return;
 	}
-	while ((n = imsg_get(&f->iev.ibuf, &imsg)) == 1) {
+	/* messages, not secrets: read where they arrived, not copied */
+	while ((n = imsg_get_inplace(&f->iev.ibuf, &imsg)) == 1) {
 		n = feeder_imsg(f, &imsg);
 		if (n == -1)
 			log_warnx("%s: protocol violation (message type %u), "
