@@ -1094,6 +1094,37 @@ ATF_TC_BODY(commit_nosync, tc)
 	ATF_CHECK_EQ(side_int("SELECT count(*) FROM messages"), 2);
 }
 
+/* digest_valid: 64 lowercase hex digits and nothing else */
+ATF_TC_WITHOUT_HEAD(digest_form);
+ATF_TC_BODY(digest_form, tc)
+{
+	static const char bad[] = "gG:/@`AF \x80\xff-";
+	char	 d[DIGEST_HEX + 1];
+	size_t	 i, j;
+
+	for (i = 0; i < DIGEST_HEX - 1; i++)
+		d[i] = "0123456789abcdef"[(i * 7) % 16];
+	d[DIGEST_HEX - 1] = '\0';
+	ATF_CHECK(digest_valid(d));
+	ATF_CHECK(!digest_valid(""));
+	for (i = 0; i < DIGEST_HEX - 1; i++) {
+		for (j = 0; bad[j] != '\0'; j++) {
+			char	 c = d[i];
+
+			d[i] = bad[j];
+			ATF_CHECK_MSG(!digest_valid(d), "0x%02x at %zu passed",
+			    (unsigned char)bad[j], i);
+			d[i] = c;
+		}
+		d[i] = '\0';		/* cut short */
+		ATF_CHECK_MSG(!digest_valid(d), "cut at %zu passed", i);
+		d[i] = '0';
+	}
+	d[DIGEST_HEX - 1] = 'a';	/* one too long */
+	d[DIGEST_HEX] = '\0';
+	ATF_CHECK(!digest_valid(d));
+}
+
 ATF_TC_WITHOUT_HEAD(abandoned_batch_fails);
 ATF_TC_BODY(abandoned_batch_fails, tc)
 {
@@ -2134,6 +2165,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, large_bodies);
 	ATF_TP_ADD_TC(tp, wal_write_faults);
 	ATF_TP_ADD_TC(tp, commit_nosync);
+	ATF_TP_ADD_TC(tp, digest_form);
 	ATF_TP_ADD_TC(tp, abandoned_batch_fails);
 	ATF_TP_ADD_TC(tp, body_failure_undoes_message);
 	ATF_TP_ADD_TC(tp, transaction_misuse);
