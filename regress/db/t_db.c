@@ -1075,6 +1075,14 @@ ATF_TC_BODY(commit_nosync, tc)
 	ATF_CHECK(a.st_dev == b.st_dev && a.st_ino == b.st_ino);
 	ATF_CHECK_EQ(fdatasync(fd), 0);
 	ATF_CHECK_EQ(side_int("SELECT count(*) FROM messages"), 1);
+	/* one that writes nothing still owes: what it found may be unsynced */
+	syncs = fv_wal_syncs;
+	ATF_REQUIRE(db_begin(db) == 0);
+	m = zero_msg(acc, 1, 1000);
+	ATF_REQUIRE_EQ(insert(db, &m), 0);
+	ATF_REQUIRE_MSG(db_commit_nosync(db, &fd) == 0, "%s", db_error(db));
+	ATF_CHECK_EQ(fv_wal_syncs, syncs);
+	ATF_CHECK_MSG(fd != -1, "an empty commit said it was durable");
 	/* not in a deferring commit: synced as ever */
 	ATF_REQUIRE(db_begin(db) == 0);
 	m = zero_msg(acc, 2, 1000);
@@ -1183,7 +1191,11 @@ ATF_TC_BODY(body_failure_undoes_message, tc)
 	ATF_CHECK_EQ(db_have_uid(db, acc, "INBOX", 1, 2), 0);
 	ATF_CHECK_EQ(db_count(db, acc), 1);
 	ATF_REQUIRE_MSG(db_commit(db) == 0, "%s", db_error(db));
+	/* the row taken back took the stray body along (ON DELETE CASCADE) */
+	ATF_CHECK_EQ(side_int("SELECT count(*) FROM bodies"), 1);
 	/* the same outside a batch */
+	side_exec("INSERT INTO bodies (message_id, raw) "
+	    "SELECT max(id) + 1, x'00' FROM messages");
 	ATF_CHECK_EQ(db_insert(db, &m), -1);
 	ATF_CHECK_EQ(db_in_transaction(db), 0);
 	ATF_CHECK_EQ(db_count(db, acc), 1);

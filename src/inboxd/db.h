@@ -121,8 +121,10 @@ int		 db_commit(struct db *);
 /*
  * The same, except that the last step, the sync of the WAL, may be left
  * to the caller: *syncfd is then a descriptor of the WAL, and nothing of
- * the batch is durable before an fdatasync(2) of it has succeeded.  Else
- * *syncfd is -1 and the batch is durable as after db_commit().
+ * the batch is durable before an fdatasync(2) of it has succeeded (also
+ * when the batch wrote nothing: what it found stored may be in a commit
+ * not yet synced).  Else *syncfd is -1 and the batch, and all before it,
+ * is durable as after db_commit().
  */
 int		 db_commit_nosync(struct db *, int *syncfd);
 int		 db_rollback(struct db *);	/* 0/-1; 0 if none was open */

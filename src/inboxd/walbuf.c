@@ -81,6 +81,7 @@ struct wbfile {
 
 static struct wbfile	*wb_wals;	/* every open WAL with a buffer */
 static int		 wb_defer;	/* see walbuf_defer() */
+static int		 wb_synced;	/* a sync was made while deferring */
 static sqlite3_vfs	*wb_orig;
 static sqlite3_vfs	 wb_vfs;
 static const sqlite3_io_methods wb_io;
@@ -205,8 +206,10 @@ wb_sync(sqlite3_file *pf, int flags)
 		f->owed = 1;
 		return SQLITE_OK;
 	}
-	if ((rc = SUB(f)->xSync(f->sub, flags)) == SQLITE_OK)
+	if ((rc = SUB(f)->xSync(f->sub, flags)) == SQLITE_OK) {
 		f->synced = 1;
+		wb_synced |= wb_defer;
+	}
 	return rc;
 }
 
@@ -469,20 +472,31 @@ wb_time64(sqlite3_vfs *vfs, sqlite3_int64 *out)
 void
 walbuf_defer(int on)
 {
+	if (on)
+		wb_synced = 0;
 	wb_defer = on;
 }
 
+/*
+ * After the deferring COMMIT: a WAL whose sync was left to the caller, or,
+ * if that COMMIT neither deferred nor made a sync (it wrote nothing), any
+ * WAL: what it committed is durable only once what earlier commits left
+ * is.  -1: a sync was made, everything before it is durable.
+ */
 int
 walbuf_owed(void)
 {
 	struct wbfile	*w;
+	int		 fd = -1;
 
 	for (w = wb_wals; w != NULL; w = w->next)
 		if (w->owed) {
 			w->owed = 0;
-			return w->syncfd;
+			fd = w->syncfd;
 		}
-	return -1;
+	if (fd == -1 && !wb_synced && wb_wals != NULL)
+		fd = wb_wals->syncfd;
+	return fd;
 }
 
 int
