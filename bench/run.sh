@@ -189,11 +189,18 @@ set_size() {
 
 # --- one client run ----------------------------------------------------------
 
+# untimed, before each timed run: no run pays for writing back what the
+# filling of the sets or an earlier run left dirty in the page cache
+settle() {
+	sync
+}
+
 # timed SET CLIENT PROTO COUNTCMD CMD...: record one run
 timed() {
 	local s=$1 c=$2 p=$3 count=$4
 
 	shift 4
+	settle
 	"$PY" "$BENCH/bench.py" timed --set "$s" --client "$c" \
 	    --proto "$p" --log "$W/logs/$c-$s-$p.log" --total "$TOTAL" \
 	    --bytes "$BYTES" --timeout "$TIMEOUT" --count "$count" \
@@ -228,6 +235,7 @@ run_inboxd() {
 	    ixd_cred "$d" c "$u" "pw-$u" &&
 	    ixd_account "$d" box "$p" "$(port_of "$p")" 'credential "c"' \
 	    "tls ca \"$W/srv/ca.pem\"" keep "$check" || die "inboxd config"
+	settle
 	"$PY" "$BENCH/bench.py" ixd "$RESULTS" --inboxd "$INBOXD" \
 	    --inboxctl "$INBOXCTL" --conf "$d/inboxd.conf" \
 	    --socket "$d/inboxd.sock" --db "$d/db/inboxd.db" \
@@ -437,6 +445,7 @@ run_floor() {
 		rm -rf "$d"
 		mkdir -p "$d" || die "cannot make $d"
 		info="msgs=$n,bytes=$bytes"
+		settle
 		out=$("$FLOOR" "$d/inboxd.db" "$@" 2>>"$W/logs/dbfloor-$s.log")
 		rc=$?
 		printf '%s\n' "$out" >> "$W/logs/dbfloor-$s.log"
