@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "dsync.h"
+#include "log.h"
 
 static aio_context_t	 ctx;
 static int		 efd = -1;
@@ -191,6 +192,7 @@ dsync_init(void (*done)(int, void *), void *arg)
 int
 dsync_start(int fd)
 {
+	static int	 refused;
 	struct iocb	*cbs[1] = { &cb };
 
 	if (efd == -1 || busy)
@@ -200,8 +202,12 @@ dsync_start(int fd)
 	cb.aio_lio_opcode = IOCB_CMD_FDSYNC;
 	cb.aio_flags = IOCB_FLAG_RESFD;
 	cb.aio_resfd = efd;
-	if (syscall(SYS_io_submit, ctx, 1, cbs) != 1)
+	if (syscall(SYS_io_submit, ctx, 1, cbs) != 1) {
+		if (!refused)	/* a file system without it, say: once */
+			log_warn("asynchronous sync refused, syncing in line");
+		refused = 1;
 		return -1;
+	}
 	busy = 1;
 	return 0;
 }
