@@ -537,6 +537,8 @@ send_acks(struct feeder *f, size_t upto)
 	struct ibuf	*b;
 	size_t		 i, n;
 
+	if (upto == 0)
+		return;		/* pending may not even be allocated */
 	for (i = 0; i < upto; i += n) {
 		n = upto - i;
 		if (n > ACK_CHUNK)
@@ -867,6 +869,8 @@ audit_say(size_t upto)
 {
 	size_t	 i;
 
+	if (upto == 0)
+		return;		/* audit_buf may not even be allocated */
 	for (i = 0; i < upto; i += strlen(audit_buf + i) + 1)
 		log_audit("stored", "%s", audit_buf + i);
 	memmove(audit_buf, audit_buf + upto, audit_len - upto);
