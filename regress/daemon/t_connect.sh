@@ -42,6 +42,31 @@ connector() {
 	    >> inboxd.conf
 }
 
+atf_test_case by_name cleanup
+by_name_head() {
+	atf_set "descr" "a host name is resolved (evdns, /etc/hosts), an" \
+	    "address used as it is; both reach the server"
+	atf_set "require.user" "root"
+}
+by_name_body() {
+	conn_setup
+	grep -Eq '^127\.0\.0\.1[[:space:]].*\blocalhost\b' /etc/hosts ||
+	    atf_skip "localhost is not 127.0.0.1 in /etc/hosts"
+	ixd_account "$PWD" named imap "$IMAPS_PORT" 'credential "alice"' \
+	    "tls ca \"$PWD/ca.pem\"" keep
+	sed -i 's/host "127.0.0.1"/host "localhost"/' inboxd.conf
+	ixd_account "$PWD" numeric imap "$IMAPS_PORT" 'credential "alice"' \
+	    "tls ca \"$PWD/ca.pem\"" keep
+	ixd_start "$PWD"
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" named 4
+	atf_check -s exit:0 "$IXD" ixd_wait 30 ixd_count_is "$PWD" numeric 4
+	atf_check -s exit:0 grep -q 'event=tls account=named .*verify=ok' \
+	    inboxd.log
+}
+by_name_cleanup() {
+	conn_cleanup
+}
+
 atf_test_case socks5 cleanup
 socks5_head() {
 	atf_set "descr" "IMAPS through SOCKS5 without authentication"
@@ -165,6 +190,7 @@ proxy_down_cleanup() {
 }
 
 atf_init_test_cases() {
+	atf_add_test_case by_name
 	atf_add_test_case socks5
 	atf_add_test_case socks5_auth
 	atf_add_test_case http

@@ -250,7 +250,7 @@ resolved(int result, struct evutil_addrinfo *res, void *arg)
 void
 connect_start(struct acct *a)
 {
-	struct evutil_addrinfo	 hints;
+	struct evutil_addrinfo	 hints, *res;
 	struct evdns_getaddrinfo_request *req;
 	struct connreq		*c;
 	char			 port[8];
@@ -283,6 +283,12 @@ connect_start(struct acct *a)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_protocol = IPPROTO_TCP;
+	/* an address needs no resolver, nor its files and interface scan */
+	hints.ai_flags = EVUTIL_AI_NUMERICHOST;
+	if (evutil_getaddrinfo(c->host, port, &hints, &res) == 0) {
+		resolved(0, res, c);	/* c may be gone on return */
+		return;
+	}
 	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
 	/* a numeric host is answered at once: c may be gone on return */
 	req = evdns_getaddrinfo(dnsbase, c->host, port, &hints, resolved, c);
