@@ -290,7 +290,7 @@ connect_start(struct acct *a)
 		return;
 	}
 	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
-	/* a numeric host is answered at once: c may be gone on return */
+	/* a name in the hosts file is answered at once: c may be gone */
 	req = evdns_getaddrinfo(dnsbase, c->host, port, &hints, resolved, c);
 	if (a->conn == c)
 		c->dnsreq = req;

@@ -89,15 +89,13 @@ hook_end(int *error, int block)
 		*error = EIO;
 	if (hold_ms == 0)
 		return 0;
+	tv.tv_sec = hold_ms / 1000;
+	tv.tv_usec = (hold_ms % 1000) * 1000;
 	if (block) {	/* a wait lasts as long as the hold */
-		tv.tv_sec = hold_ms / 1000;
-		tv.tv_usec = (hold_ms % 1000) * 1000;
 		(void)select(0, NULL, NULL, NULL, &tv);
 		return 0;
 	}
 	held = *error;
-	tv.tv_sec = hold_ms / 1000;
-	tv.tv_usec = (hold_ms % 1000) * 1000;
 	evtimer_add(&hold_ev, &tv);
 	(void)clock_gettime(CLOCK_MONOTONIC, &held_until);
 	held_until.tv_sec += tv.tv_sec;

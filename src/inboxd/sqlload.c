@@ -54,8 +54,7 @@
 	X(bind_zeroblob) X(bind_zeroblob64) X(blob_close) X(blob_open)	\
 	X(blob_write) X(busy_timeout) X(changes) X(clear_bindings)	\
 	X(close_v2) X(column_blob) X(column_bytes) X(column_int64)	\
-	X(config)							\
-	X(column_text) X(db_config) X(db_readonly) X(errcode)		\
+	X(column_text) X(config) X(db_config) X(db_readonly) X(errcode)	\
 	X(errmsg) X(errstr) X(exec) X(extended_result_codes)		\
 	X(finalize) X(get_autocommit) X(initialize) X(open_v2)		\
 	X(prepare_v2) X(prepare_v3) X(randomness) X(reset) X(step)	\

@@ -370,15 +370,17 @@ wb_syncdir(const char *name)
 {
 	char		 dir[PATH_MAX];
 	const char	*slash;
+	size_t		 n;
 	int		 fd, rc;
 
 	if ((slash = strrchr(name, '/')) == NULL)
 		(void)strlcpy(dir, ".", sizeof(dir));
-	else if ((size_t)(slash - name) + 2 > sizeof(dir))
-		return -1;
 	else {
-		memcpy(dir, name, slash - name + 1);	/* "/" stays "/" */
-		dir[slash == name ? 1 : slash - name] = '\0';
+		n = slash == name ? 1 : (size_t)(slash - name);	/* "/" */
+		if (n >= sizeof(dir))
+			return -1;
+		memcpy(dir, name, n);
+		dir[n] = '\0';
 	}
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return -1;
