@@ -24,6 +24,49 @@ IXD="$IXD_LIB/ixd"
 . "$IXD_LIB/servers.sh"
 . "$IXD_LIB/inboxd.sh"
 
+# servers, and two delete-mode accounts: imapbox (alice, IMAP) and popbox
+# (bob, POP3), checked as CHECK says
+crash_setup() {
+	srv_ca "$PWD"
+	dovecot_start "$PWD" || atf_fail "dovecot did not start"
+	. "$PWD/ports.env"
+	ixd_conf "$PWD"
+	ixd_cred "$PWD" alice alice secret-alice-pw
+	ixd_cred "$PWD" bob bob secret-bob-pw
+	ixd_account "$PWD" imapbox imap "$IMAPS_PORT" 'credential "alice"' \
+	    "tls ca \"$PWD/ca.pem\"" delete "$1"
+	ixd_account "$PWD" popbox pop3 "$POP3S_PORT" 'credential "bob"' \
+	    "tls ca \"$PWD/ca.pem\"" delete "$1"
+}
+
+# crash_settle N TRIES: let it finish (a check now and then, instead of
+# waiting out back-off); then each account holds N messages, each sent
+# one stored once, byte for byte, and the servers are empty
+crash_settle() {
+	n=0
+	while [ $n -lt "$2" ]; do
+		[ "$(ixd_count "$PWD" imapbox)" = "$1" ] &&
+		    [ "$(ixd_count "$PWD" popbox)" = "$1" ] &&
+		    [ "$(mailbox_count "$PWD" alice)" = 0 ] &&
+		    [ "$(mailbox_count "$PWD" bob)" = 0 ] && break
+		"$INBOXCTL" -s "$PWD/inboxd.sock" check all >/dev/null 2>&1
+		sleep 1
+		n=$((n + 1))
+	done
+	atf_check_equal "$(ixd_count "$PWD" imapbox)" "$1"
+	atf_check_equal "$(ixd_count "$PWD" popbox)" "$1"
+	atf_check -s exit:0 -o inline:"0\n" "$IXD" mailbox_count "$PWD" alice
+	atf_check -s exit:0 -o inline:"0\n" "$IXD" mailbox_count "$PWD" bob
+	for u in alice bob; do
+		for f in sent/$u/*.eml; do sha256sum < "$f" | cut -d' ' -f1
+		done | sort > $u.sent
+	done
+	ixd_hashes "$PWD" imapbox > imapbox.db
+	ixd_hashes "$PWD" popbox > popbox.db
+	atf_check -s exit:0 cmp alice.sent imapbox.db
+	atf_check -s exit:0 cmp bob.sent popbox.db
+}
+
 atf_test_case random_kills cleanup
 random_kills_head() {
 	atf_set "descr" "50 kills at random moments: nothing lost, nothing twice"
@@ -32,16 +75,7 @@ random_kills_head() {
 }
 random_kills_body() {
 	trials=${CRASH_TRIALS:-50}
-	srv_ca "$PWD"
-	dovecot_start "$PWD" || atf_fail "dovecot did not start"
-	. "$PWD/ports.env"
-	ixd_conf "$PWD"
-	ixd_cred "$PWD" alice alice secret-alice-pw
-	ixd_cred "$PWD" bob bob secret-bob-pw
-	ixd_account "$PWD" imapbox imap "$IMAPS_PORT" 'credential "alice"' \
-	    "tls ca \"$PWD/ca.pem\"" delete 'check every 1h'
-	ixd_account "$PWD" popbox pop3 "$POP3S_PORT" 'credential "bob"' \
-	    "tls ca \"$PWD/ca.pem\"" delete 'check every 1h'
+	crash_setup 'check every 1h'
 	ixd_start "$PWD"
 	set -- store "fetch imapbox" "fetch popbox" control
 	i=0
@@ -60,30 +94,7 @@ random_kills_body() {
 		ixd_wait 20 ixd_child "$PWD" $victim ||
 		    atf_fail "$victim did not come back"
 	done
-	want=$((trials * 6))
-	# let it finish: a check now and then, instead of waiting out back-off
-	n=0
-	while [ $n -lt 60 ]; do
-		[ "$(ixd_count "$PWD" imapbox)" = $want ] &&
-		    [ "$(ixd_count "$PWD" popbox)" = $want ] &&
-		    [ "$(mailbox_count "$PWD" alice)" = 0 ] &&
-		    [ "$(mailbox_count "$PWD" bob)" = 0 ] && break
-		"$INBOXCTL" -s "$PWD/inboxd.sock" check all >/dev/null 2>&1
-		sleep 1
-		n=$((n + 1))
-	done
-	atf_check_equal "$(ixd_count "$PWD" imapbox)" $want
-	atf_check_equal "$(ixd_count "$PWD" popbox)" $want
-	atf_check -s exit:0 -o inline:"0\n" "$IXD" mailbox_count "$PWD" alice
-	atf_check -s exit:0 -o inline:"0\n" "$IXD" mailbox_count "$PWD" bob
-	for f in sent/alice/*.eml; do sha256sum < "$f" | cut -d' ' -f1
-	done | sort > alice.sent
-	for f in sent/bob/*.eml; do sha256sum < "$f" | cut -d' ' -f1
-	done | sort > bob.sent
-	ixd_hashes "$PWD" imapbox > imapbox.db
-	ixd_hashes "$PWD" popbox > popbox.db
-	atf_check -s exit:0 cmp alice.sent imapbox.db
-	atf_check -s exit:0 cmp bob.sent popbox.db
+	crash_settle $((trials * 6)) 60
 	atf_check_equal "$(grep -c 'event=child-exit' inboxd.log)" "$trials"
 }
 random_kills_cleanup() {
@@ -91,19 +102,9 @@ random_kills_cleanup() {
 	srv_stop_all "$PWD"
 }
 
-# two delete-mode accounts (IMAP, POP3) with 12 messages each, run by the
-# regress binary with the environment given (its store's sync hooks)
+# the two accounts, checked on demand, with 12 messages each
 sync_setup() {
-	srv_ca "$PWD"
-	dovecot_start "$PWD" || atf_fail "dovecot did not start"
-	. "$PWD/ports.env"
-	ixd_conf "$PWD"
-	ixd_cred "$PWD" alice alice secret-alice-pw
-	ixd_cred "$PWD" bob bob secret-bob-pw
-	ixd_account "$PWD" imapbox imap "$IMAPS_PORT" 'credential "alice"' \
-	    "tls ca \"$PWD/ca.pem\"" delete 'check manual'
-	ixd_account "$PWD" popbox pop3 "$POP3S_PORT" 'credential "bob"' \
-	    "tls ca \"$PWD/ca.pem\"" delete 'check manual'
+	crash_setup 'check manual'
 	deliver_many "$PWD" alice 12 30000
 	deliver_many "$PWD" bob 12 30000
 }
@@ -115,30 +116,6 @@ sync_need_aio() {
 	    inboxd.log; then
 		atf_skip "no Linux AIO for fdatasync here: commits sync in line"
 	fi
-}
-
-# in the end: each message stored once, byte for byte, the servers empty
-sync_settle() {
-	n=0
-	while [ $n -lt 30 ]; do
-		[ "$(ixd_count "$PWD" imapbox)" = 12 ] &&
-		    [ "$(ixd_count "$PWD" popbox)" = 12 ] &&
-		    [ "$(mailbox_count "$PWD" alice)" = 0 ] &&
-		    [ "$(mailbox_count "$PWD" bob)" = 0 ] && break
-		"$INBOXCTL" -s "$PWD/inboxd.sock" check all >/dev/null 2>&1
-		sleep 1
-		n=$((n + 1))
-	done
-	atf_check -s exit:0 -o inline:"0\n" "$IXD" mailbox_count "$PWD" alice
-	atf_check -s exit:0 -o inline:"0\n" "$IXD" mailbox_count "$PWD" bob
-	for u in alice bob; do
-		for f in sent/$u/*.eml; do sha256sum < "$f" | cut -d' ' -f1
-		done | sort > $u.sent
-	done
-	ixd_hashes "$PWD" imapbox > imapbox.db
-	ixd_hashes "$PWD" popbox > popbox.db
-	atf_check -s exit:0 cmp alice.sent imapbox.db
-	atf_check -s exit:0 cmp bob.sent popbox.db
 }
 
 atf_test_case unsynced_unpromised cleanup
@@ -176,7 +153,7 @@ unsynced_unpromised_body() {
 		atf_check -s exit:0 "$IXD" ixd_wait 20 ixd_child "$PWD" store
 	done
 	# fetched again: found stored, acknowledged after their sync
-	sync_settle
+	crash_settle 12 30
 	atf_check -s exit:0 grep -q 'event=deleted account=imapbox' inboxd.log
 	atf_check -s exit:0 grep -q 'event=deleted account=popbox' inboxd.log
 }
@@ -216,7 +193,7 @@ sync_failure_body() {
 	ixd_stop "$PWD"
 	INBOXD=$saved
 	ixd_start "$PWD" || atf_fail "inboxd did not start again"
-	sync_settle
+	crash_settle 12 30
 }
 sync_failure_cleanup() {
 	ixd_stop "$PWD"
