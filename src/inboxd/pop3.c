@@ -82,7 +82,12 @@ struct pop3 {
 	size_t			 retr_queue[RETR_WINDOW];
 	size_t			 rq_head, rq_len;
 	uint32_t		 unacked;
+	uint32_t		 seqbase;	/* f->seq of this session's first */
+	size_t			*seqidx;	/* seq - seqbase -> message index */
+	size_t			 nseq;
+	size_t			 capseq;
 	uint32_t		 deles;
+	size_t			 dele_pos;	/* oldest DELE not yet answered */
 	int			 incomplete;
 };
 
@@ -434,6 +439,8 @@ pop3_list(struct fetch *f)
 	pp->nmsgs = 0;
 	pp->unacked = 0;
 	pp->incomplete = 0;
+	pp->seqbase = f->seq + 1;
+	pp->nseq = 0;
 	fetch_status(f, FS_FETCHING);
 	if (pp->pipelining) {
 		pop3_parser_expect(pp->p, POP3_LINES);
@@ -567,23 +574,48 @@ pop3_retr_more(struct fetch *f)
 		pop3_finish(f);
 }
 
+/* the message whose copy was sent to the store as SEQ, if any */
+static struct pmsg *
+msg_byseq(struct pop3 *pp, uint32_t seq)
+{
+	size_t	 idx;
+
+	if (seq < pp->seqbase || seq - pp->seqbase >= pp->nseq)
+		return NULL;
+	idx = pp->seqidx[seq - pp->seqbase];
+	return idx < pp->nmsgs ? &pp->msgs[idx] : NULL;
+}
+
+/* the store will know the message at CUR as the next sequence number */
+static uint32_t
+seq_next(struct fetch *f, struct pop3 *pp)
+{
+	size_t	*p, ncap;
+
+	if (pp->nseq == pp->capseq) {
+		ncap = pp->capseq ? pp->capseq * 2 : 256;
+		if ((p = reallocarray(pp->seqidx, ncap, sizeof(*p))) == NULL)
+			fatal(NULL);
+		pp->seqidx = p;
+		pp->capseq = ncap;
+	}
+	pp->seqidx[pp->nseq++] = pp->cur;
+	return ++f->seq;
+}
+
 static void
 pop3_store_ack(struct fetch *f, uint32_t seq, int ok)
 {
 	struct pop3	*pp = PP(f);
-	size_t		 i;
+	struct pmsg	*m;
 
-	for (i = 0; i < pp->nmsgs; i++) {
-		struct pmsg	*m = &pp->msgs[i];
-
-		if (m->seq != seq || m->acked || !m->want)
-			continue;
+	if ((m = msg_byseq(pp, seq)) != NULL && m->seq == seq &&
+	    !m->acked && m->want) {
 		m->acked = ok ? 1 : -1;
 		if (!ok)
 			pp->incomplete = 1;
 		if (pp->unacked > 0)
 			pp->unacked--;
-		break;
 	}
 	if (pp->st == P_ACKWAIT && pp->unacked == 0)
 		pop3_finish(f);
@@ -600,6 +632,7 @@ pop3_finish(struct fetch *f)
 	size_t		 i;
 
 	pp->deles = 0;
+	pp->dele_pos = 0;
 	if (f->acct.delete) {
 		for (i = 0; i < pp->nmsgs; i++) {
 			struct pmsg	*m = &pp->msgs[i];
@@ -630,9 +663,10 @@ dele_answer(struct pop3 *pp, int ok)
 {
 	size_t	 i;
 
-	for (i = 0; i < pp->nmsgs; i++)
+	for (i = pp->dele_pos; i < pp->nmsgs; i++)
 		if (pp->msgs[i].deleted == 1) {
 			pp->msgs[i].deleted = ok ? 2 : 0;
+			pp->dele_pos = i + 1;
 			return;
 		}
 }
@@ -697,8 +731,9 @@ pop3_status_ok(struct fetch *f, const char *text)
 		pp->rq_len--;
 		pp->inbody = 1;
 		pp->blen = 0;
-		pp->msgs[pp->cur].seq = ++f->seq;
-		store_msg_begin(f, f->seq, pp->msgs[pp->cur].size);
+		pp->msgs[pp->cur].seq = seq_next(f, pp);
+		store_msg_begin(f, pp->msgs[pp->cur].seq,
+		    pp->msgs[pp->cur].size);
 		break;
 	case P_DELE:
 		dele_answer(pp, 1);
