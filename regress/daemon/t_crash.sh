@@ -58,8 +58,7 @@ crash_settle() {
 	atf_check -s exit:0 -o inline:"0\n" "$IXD" mailbox_count "$PWD" alice
 	atf_check -s exit:0 -o inline:"0\n" "$IXD" mailbox_count "$PWD" bob
 	for u in alice bob; do
-		for f in sent/$u/*.eml; do sha256sum < "$f" | cut -d' ' -f1
-		done | sort > $u.sent
+		file_hashes sent/$u/*.eml > $u.sent
 	done
 	ixd_hashes "$PWD" imapbox > imapbox.db
 	ixd_hashes "$PWD" popbox > popbox.db

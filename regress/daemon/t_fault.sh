@@ -30,8 +30,7 @@ fake_mail() {
 	mkdir -p fakemail
 	python3 "$IXD_LIB/mkmail.py" --count "$1" --size "${2:-3000}" \
 	    --seed 3 --outdir fakemail >/dev/null
-	for f in fakemail/*.eml; do sha256sum < "$f" | cut -d' ' -f1; done |
-	    sort > sent.hashes
+	file_hashes fakemail/*.eml > sent.hashes
 }
 
 fault_conf() {

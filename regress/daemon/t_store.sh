@@ -89,10 +89,8 @@ disk_full_body() {
 	atf_check -s exit:0 mount -o remount,size=$((used + 1500))k "$PWD/db"
 	deliver_many "$PWD" alice $((NMSG - 5)) 150000
 	deliver_many "$PWD" bob $((NMSG - 5)) 150000
-	for f in sent/alice/*.eml; do sha256sum < "$f" | cut -d' ' -f1
-	done | sort > alice.sent
-	for f in sent/bob/*.eml; do sha256sum < "$f" | cut -d' ' -f1
-	done | sort > bob.sent
+	file_hashes sent/alice/*.eml > alice.sent
+	file_hashes sent/bob/*.eml > bob.sent
 	ixd_ctl "$PWD" check all >/dev/null
 	# both sessions end with the error, shown for each account
 	ixd_wait 30 both_error || { cat accounts.txt inboxd.log
@@ -253,8 +251,7 @@ runtime_damage_body() {
 	atf_check -s exit:0 "$IXD" ixd_wait 40 ixd_count_is "$PWD" box 8
 	atf_check -s exit:0 "$IXD" ixd_wait 10 eval \
 	    "[ \$(mailbox_count $PWD alice) = 0 ]"
-	for f in sent/alice/*.eml; do sha256sum < "$f" | cut -d' ' -f1
-	done | sort > alice.sent
+	file_hashes sent/alice/*.eml > alice.sent
 	ixd_hashes "$PWD" box > box.db
 	atf_check -s exit:0 cmp alice.sent box.db
 	atf_check -s exit:0 grep -q "database .* can be used again" inboxd.log

@@ -118,10 +118,7 @@ ixd_ctl() {
 
 # every process whose parent is PID
 ixd_children_of() {
-	for _s in /proc/[0-9]*/stat; do
-		_pp=$(awk '{ sub(/.*\) /, ""); print $2 }' "$_s" 2>/dev/null)
-		[ "$_pp" = "$1" ] && basename "$(dirname "$_s")"
-	done
+	pgrep -P "$1" || true
 }
 
 # ixd_child DIR ROLE [ACCOUNT]: pid of the daemon's child in that role,
@@ -165,8 +162,15 @@ EOP
 
 # ixd_count DIR ACCOUNT: messages stored for an account
 ixd_count() {
-	ixd_sql "$1" "select count(*) from messages m join accounts a on
+	sqlite3 -cmd '.timeout 5000' "file:$1/db/inboxd.db?mode=ro" \
+	    "select count(*) from messages m join accounts a on
 	    a.id = m.account_id where a.name = '$2'" 2>/dev/null || echo 0
+}
+
+# file_hashes FILE...: sha256 of each file, sorted, in the form of
+# ixd_hashes (one sha256sum for all: a process per file is slow)
+file_hashes() {
+	sha256sum "$@" | cut -d' ' -f1 | sort
 }
 
 # ixd_hashes DIR ACCOUNT: sha256 of each stored raw message, sorted,
