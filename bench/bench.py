@@ -387,11 +387,13 @@ def cmd_ixd(a):
         info = {"msgs": n, "bytes": a.bytes}
         if busy0 is not None:
             info["busy"] = "%.2f" % (busy1 - busy0)
+        by_role = {}
         for pid, role in pids.items():
             r = role.split()[0]
-            info["cpu_" + r] = "%.3f" % (info.get("cpu_" + r, 0) +
-                                         after.get(pid, 0) -
-                                         before.get(pid, 0))
+            by_role[r] = (by_role.get(r, 0) + after.get(pid, 0) -
+                          before.get(pid, 0))
+        for r, secs in by_role.items():
+            info["cpu_" + r] = "%.3f" % secs
         for role in ("fetch", "store", "parent", "control"):
             info["hwm_" + role] = hwm.get(role, 0)
         # what of the fetcher's memory is its own, at the end
