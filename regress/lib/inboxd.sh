@@ -164,9 +164,15 @@ EOP
 }
 
 # ixd_count DIR ACCOUNT: messages stored for an account
+#
+# Through Python, not the sqlite3 shell, on purpose: the shell starts in
+# milliseconds, and one that opens the database while the store is
+# creating it can make the store's first transaction fail ("unable to
+# open database file", inboxd exits); Python's slower start all but
+# never reaches that moment.  That race is inboxd's to fix (see the
+# closing note of stop 14), not the tests'.
 ixd_count() {
-	sqlite3 -cmd '.timeout 5000' "file:$1/db/inboxd.db?mode=ro" \
-	    "select count(*) from messages m join accounts a on
+	ixd_sql "$1" "select count(*) from messages m join accounts a on
 	    a.id = m.account_id where a.name = '$2'" 2>/dev/null || echo 0
 }
 
