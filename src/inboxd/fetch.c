@@ -631,6 +631,41 @@ store_flush(struct fetch *f)
 	(void)imsgev_compose(&f->store, IMSG_MSG_FLUSH, 0, -1, NULL, 0);
 }
 
+/* a new session: its messages go to the store from BASE on */
+void
+seqmap_reset(struct seqmap *sm, uint32_t base)
+{
+	sm->base = base;
+	sm->n = 0;
+}
+
+void
+seqmap_set(struct seqmap *sm, uint32_t seq, uint32_t val)
+{
+	uint32_t	*p;
+	size_t		 ncap, idx = seq - sm->base;
+
+	while (idx >= sm->cap) {
+		ncap = sm->cap ? sm->cap * 2 : 256;
+		if ((p = reallocarray(sm->v, ncap, sizeof(*p))) == NULL)
+			fatal(NULL);
+		memset(p + sm->cap, 0, (ncap - sm->cap) * sizeof(*p));
+		sm->v = p;
+		sm->cap = ncap;
+	}
+	sm->v[idx] = val;
+	if (idx >= sm->n)
+		sm->n = idx + 1;
+}
+
+uint32_t
+seqmap_get(const struct seqmap *sm, uint32_t seq)
+{
+	if (seq < sm->base || seq - sm->base >= sm->n)
+		return 0;
+	return sm->v[seq - sm->base];
+}
+
 void
 store_synced(struct fetch *f, const char *mailbox, uint32_t uv,
     uint32_t synced)

@@ -58,6 +58,18 @@ struct obuf {
 	size_t		 cap;
 };
 
+/*
+ * What each message sent to the store this session stands for (an IMAP
+ * UID, a POP3 message number), by the sequence number it was sent under:
+ * the store's acknowledgements name only that.  0 is no message.
+ */
+struct seqmap {
+	uint32_t	 base;		/* the session's first sequence number */
+	uint32_t	*v;		/* seq - base -> value */
+	size_t		 n;
+	size_t		 cap;
+};
+
 struct fetch {
 	struct account		 acct;
 	struct imsgev		 parent;
@@ -124,6 +136,9 @@ void	 store_msg_end(struct fetch *, uint32_t, const char *, uint32_t,
 	    uint32_t, const char *, uint64_t);
 void	 store_msg_abort(struct fetch *, uint32_t);
 void	 store_flush(struct fetch *);
+void	 seqmap_reset(struct seqmap *, uint32_t);
+void	 seqmap_set(struct seqmap *, uint32_t, uint32_t);
+uint32_t seqmap_get(const struct seqmap *, uint32_t);
 void	 store_synced(struct fetch *, const char *, uint32_t, uint32_t);
 void	 store_rekey(struct fetch *, const char *, uint32_t, uint32_t,
 	    uint32_t, uint64_t, const char *);

@@ -86,10 +86,7 @@ struct imap {
 	int			 inbody;
 	uint32_t		 bseq;
 	uint64_t		 blen;
-	uint32_t		 seqbase;	/* f->seq at the first message */
-	uint32_t		*seqs;		/* seq - seqbase -> uid */
-	size_t			 nseqs;
-	size_t			 capseqs;
+	struct seqmap		 seqs;		/* seq -> uid */
 	uint32_t		 unacked;
 	int			 incomplete;	/* a message was not stored */
 	uint32_t		*todel;
@@ -441,7 +438,7 @@ imap_list(struct fetch *f)
 	struct imap	*im = IM(f);
 
 	im->nlist = 0;
-	im->nseqs = 0;
+	im->seqs.n = 0;
 	im->ntodel = 0;
 	im->unacked = 0;
 	im->incomplete = 0;
@@ -469,7 +466,7 @@ imap_list(struct fetch *f)
 		return;
 	}
 	im->fetches = 1;
-	im->seqbase = f->seq + 1;
+	seqmap_reset(&im->seqs, f->seq + 1);
 	im->st = I_FETCH;
 	(void)snprintf(im->tag, sizeof(im->tag), "F%u", ++im->tagn);
 	fetch_printf(f, "%s UID FETCH %u:* (UID BODY.PEEK[])\r\n", im->tag,
@@ -560,7 +557,7 @@ imap_fetch_cmds(struct fetch *f, uint32_t *want, size_t nwant)
 	size_t		 pos = 0;
 
 	im->fetches = 0;
-	im->seqbase = f->seq + 1;
+	seqmap_reset(&im->seqs, f->seq + 1);
 	im->st = I_FETCH;
 	/* every command goes out at once: the server streams them back */
 	while (pos < nwant) {
@@ -622,21 +619,13 @@ imap_store_have(struct fetch *f, uint32_t reqid, const uint32_t *idx,
 		imap_plan(f);
 }
 
-static uint32_t
-seq_uid(struct imap *im, uint32_t seq)
-{
-	if (seq < im->seqbase || seq - im->seqbase >= im->nseqs)
-		return 0;
-	return im->seqs[seq - im->seqbase];
-}
-
 static void
 imap_store_ack(struct fetch *f, uint32_t seq, int ok)
 {
 	struct imap	*im = IM(f);
 	uint32_t	 uid;
 
-	if ((uid = seq_uid(im, seq)) == 0 || im->unacked == 0)
+	if ((uid = seqmap_get(&im->seqs, seq)) == 0 || im->unacked == 0)
 		return;
 	im->unacked--;
 	if (ok && f->acct.delete)
@@ -663,9 +652,9 @@ imap_finish(struct fetch *f)
 		for (i = 0; i < im->nlist; i++)
 			if (im->list[i].uid > maxuid)
 				maxuid = im->list[i].uid;
-		for (i = 0; i < im->nseqs; i++)	/* fetched unlisted */
-			if (im->seqs[i] > maxuid)
-				maxuid = im->seqs[i];
+		for (i = 0; i < im->seqs.n; i++)	/* fetched unlisted */
+			if (im->seqs.v[i] > maxuid)
+				maxuid = im->seqs.v[i];
 		if (maxuid != im->synced || !im->stored_found ||
 		    im->stored_uv != im->uidvalidity) {
 			store_synced(f, f->acct.mailbox, im->uidvalidity,
@@ -759,25 +748,6 @@ imap_body_end(void *arg)
 }
 
 static void
-seq_add(struct imap *im, uint32_t seq, uint32_t uid)
-{
-	uint32_t	*p;
-	size_t		 ncap, idx = seq - im->seqbase;
-
-	while (idx >= im->capseqs) {
-		ncap = im->capseqs ? im->capseqs * 2 : 256;
-		if ((p = reallocarray(im->seqs, ncap, sizeof(*p))) == NULL)
-			fatal(NULL);
-		memset(p + im->capseqs, 0, (ncap - im->capseqs) * sizeof(*p));
-		im->seqs = p;
-		im->capseqs = ncap;
-	}
-	im->seqs[idx] = uid;
-	if (idx >= im->nseqs)
-		im->nseqs = idx + 1;
-}
-
-static void
 imap_fetch_resp(struct fetch *f, struct imap_resp *r)
 {
 	struct imap	*im = IM(f);
@@ -811,7 +781,7 @@ imap_fetch_resp(struct fetch *f, struct imap_resp *r)
 		    f->acct.name);
 		return;
 	}
-	seq_add(im, im->bseq, r->uid);
+	seqmap_set(&im->seqs, im->bseq, r->uid);
 	store_msg_end(f, im->bseq, f->acct.mailbox, im->uidvalidity, r->uid,
 	    "", im->blen);
 	im->unacked++;
@@ -1083,7 +1053,7 @@ imap_reset(struct fetch *f)
 		im->p = NULL;
 	}
 	im->st = I_NONE;
-	im->nlist = im->nseqs = im->ntodel = 0;
+	im->nlist = im->seqs.n = im->ntodel = 0;
 	im->unacked = 0;
 }
 

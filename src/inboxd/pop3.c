@@ -82,10 +82,7 @@ struct pop3 {
 	size_t			 retr_queue[RETR_WINDOW];
 	size_t			 rq_head, rq_len;
 	uint32_t		 unacked;
-	uint32_t		 seqbase;	/* f->seq of this session's first */
-	size_t			*seqidx;	/* seq - seqbase -> message index */
-	size_t			 nseq;
-	size_t			 capseq;
+	struct seqmap		 seqs;		/* seq -> message number */
 	uint32_t		 deles;
 	size_t			 dele_pos;	/* oldest DELE not yet answered */
 	int			 incomplete;
@@ -439,8 +436,7 @@ pop3_list(struct fetch *f)
 	pp->nmsgs = 0;
 	pp->unacked = 0;
 	pp->incomplete = 0;
-	pp->seqbase = f->seq + 1;
-	pp->nseq = 0;
+	seqmap_reset(&pp->seqs, f->seq + 1);
 	fetch_status(f, FS_FETCHING);
 	if (pp->pipelining) {
 		pop3_parser_expect(pp->p, POP3_LINES);
@@ -574,43 +570,14 @@ pop3_retr_more(struct fetch *f)
 		pop3_finish(f);
 }
 
-/* the message whose copy was sent to the store as SEQ, if any */
-static struct pmsg *
-msg_byseq(struct pop3 *pp, uint32_t seq)
-{
-	size_t	 idx;
-
-	if (seq < pp->seqbase || seq - pp->seqbase >= pp->nseq)
-		return NULL;
-	idx = pp->seqidx[seq - pp->seqbase];
-	return idx < pp->nmsgs ? &pp->msgs[idx] : NULL;
-}
-
-/* the store will know the message at CUR as the next sequence number */
-static uint32_t
-seq_next(struct fetch *f, struct pop3 *pp)
-{
-	size_t	*p, ncap;
-
-	if (pp->nseq == pp->capseq) {
-		ncap = pp->capseq ? pp->capseq * 2 : 256;
-		if ((p = reallocarray(pp->seqidx, ncap, sizeof(*p))) == NULL)
-			fatal(NULL);
-		pp->seqidx = p;
-		pp->capseq = ncap;
-	}
-	pp->seqidx[pp->nseq++] = pp->cur;
-	return ++f->seq;
-}
-
 static void
 pop3_store_ack(struct fetch *f, uint32_t seq, int ok)
 {
 	struct pop3	*pp = PP(f);
 	struct pmsg	*m;
 
-	if ((m = msg_byseq(pp, seq)) != NULL && m->seq == seq &&
-	    !m->acked && m->want) {
+	if ((m = msg_bynum(pp, seqmap_get(&pp->seqs, seq), 0)) != NULL &&
+	    m->seq == seq && !m->acked && m->want) {
 		m->acked = ok ? 1 : -1;
 		if (!ok)
 			pp->incomplete = 1;
@@ -731,9 +698,9 @@ pop3_status_ok(struct fetch *f, const char *text)
 		pp->rq_len--;
 		pp->inbody = 1;
 		pp->blen = 0;
-		pp->msgs[pp->cur].seq = seq_next(f, pp);
-		store_msg_begin(f, pp->msgs[pp->cur].seq,
-		    pp->msgs[pp->cur].size);
+		pp->msgs[pp->cur].seq = ++f->seq;
+		seqmap_set(&pp->seqs, f->seq, pp->msgs[pp->cur].num);
+		store_msg_begin(f, f->seq, pp->msgs[pp->cur].size);
 		break;
 	case P_DELE:
 		dele_answer(pp, 1);
