@@ -96,10 +96,8 @@ ixd_stop() {
 	_p=$(cat "$1/inboxd.pid")
 	kill "$_p" 2>/dev/null || true
 	_i=0
-	# a zombie is gone too: kill -0 still reaches it until it is reaped
-	while kill -0 "$_p" 2>/dev/null &&
-	    ! grep -q '^State:[[:space:]]*Z' "/proc/$_p/status" 2>/dev/null &&
-	    [ $_i -lt 50 ]; do
+	# a zombie is gone too (kill -0 still reaches it until it is reaped)
+	while _srv_running "$_p" && [ $_i -lt 50 ]; do
 		sleep 0.1
 		_i=$((_i + 1))
 	done
